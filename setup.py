@@ -1,0 +1,66 @@
+"""Packaging of the `archive` add-on.
+
+`profiles/` and `content-types/` live at the top of the repository (the layout card asks
+for it) but must ship inside the package: src/archive holds symlinks to them for
+editable installs, and build_py copies the real directories into wheels and sdists.
+"""
+import os
+import shutil
+
+from setuptools import find_packages, setup
+from setuptools.command.build_py import build_py
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SHIPPED_DIRS = ("profiles", "content-types")
+
+
+class BuildWithProfiles(build_py):
+    def run(self):
+        super().run()
+        for name in SHIPPED_DIRS:
+            target = os.path.join(self.build_lib, "archive", name)
+            if os.path.islink(target) or os.path.isfile(target):
+                os.unlink(target)
+            elif os.path.isdir(target):
+                shutil.rmtree(target)
+            shutil.copytree(os.path.join(HERE, name), target)
+
+
+setup(
+    name="archive",
+    version="0.1.0",
+    description="Electronic archive of a provincial public administration service centre (Plone 6 add-on)",
+    long_description=open(os.path.join(HERE, "README.md"), encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    license="GPL-2.0-only",
+    python_requires=">=3.11",
+    package_dir={"": "src"},
+    packages=find_packages("src"),
+    include_package_data=True,
+    package_data={"archive": ["*.zcml", "**/*.zcml", "**/*.pt", "locales/*/LC_MESSAGES/*.po", "locales/*.pot"]},
+    exclude_package_data={"archive": ["profiles", "content-types"]},
+    cmdclass={"build_py": BuildWithProfiles},
+    zip_safe=False,
+    install_requires=[
+        "Products.CMFPlone>=6.2,<6.3",
+        "plone.app.contenttypes",
+        "plone.api",
+        "plone.restapi",
+        "plone.app.dexterity",
+        "plone.supermodel",
+        "holidays",
+        "lxml",
+        "signxml",
+        "cryptography",
+        "requests",
+        "celery",
+        "redis",
+    ],
+    extras_require={
+        "test": ["pytest", "pytest-timeout", "plone.app.testing", "WebTest", "zope.pytestlayer"],
+    },
+    entry_points={
+        "z3c.autoinclude.plugin": ["target = plone"],
+        "console_scripts": ["archive = archive.cli:main"],
+    },
+)

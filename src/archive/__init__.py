@@ -1,0 +1,1 @@
+"""The electronic archive of a provincial public administration service centre."""

@@ -1,0 +1,49 @@
+"""Catalog indexers: what each archive type contributes to full-text search and relations."""
+from archive.content.legal import relation_keys
+from archive.content.types import Agency
+from archive.content.types import Dossier
+from archive.content.types import LegalDocument
+from archive.content.types import Procedure
+from archive.content.types import Result
+from plone.indexer import indexer
+
+import re
+
+TAG = re.compile(r"<[^>]+>")
+
+
+def _join(*values):
+    return " ".join(str(v) for v in values if v)
+
+
+@indexer(Dossier)
+def dossier_text(obj):
+    return _join(obj.dossier_code, obj.title, obj.procedure_code, obj.applicant_name,
+                 obj.applicant_id, obj.applicant_address, obj.result_code, obj.notes)
+
+
+@indexer(Result)
+def result_text(obj):
+    return _join(obj.result_code, obj.title, obj.number_notation, obj.result_type,
+                 obj.signer, obj.dossier_code)
+
+
+@indexer(LegalDocument)
+def legal_document_text(obj):
+    text = TAG.sub(" ", obj.text.raw) if getattr(obj, "text", None) else ""
+    return _join(obj.number_notation, obj.title, obj.issuing_body, obj.signer, text)
+
+
+@indexer(Agency)
+def agency_text(obj):
+    return _join(obj.agency_code, obj.title, obj.address)
+
+
+@indexer(Procedure)
+def procedure_text(obj):
+    return _join(obj.procedure_code, obj.title, obj.sector, obj.result_type)
+
+
+@indexer(LegalDocument)
+def legal_relations(obj):
+    return relation_keys(obj)

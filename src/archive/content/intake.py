@@ -1,0 +1,80 @@
+"""Intake of dossiers: issuing the dossier code, the receipt time and the appointment date.
+
+The same steps run whichever way a dossier arrives (web form, REST, the bulk intake
+function below): the name chooser asks `issue_dossier_code` for the id, and the added
+event completes anything a caller that gave its own id left out.
+"""
+from Acquisition import aq_base
+from AccessControl import Unauthorized
+from archive.content import clock
+from archive.content import deadlines
+from archive.content import lookup
+from archive.content import sequences
+from plone import api
+from plone.dexterity.utils import createContent
+from plone.namedfile.file import NamedBlobFile
+from Products.CMFCore.utils import _checkPermission
+
+DEFAULT_TEMPLATE = "{agency}-{date:%y%m%d}-{seq:04d}"
+
+
+def _template():
+    return api.portal.get_registry_record("archive.dossier_code_template", default=None) or DEFAULT_TEMPLATE
+
+
+def issue_dossier_code(container, dossier, procedure=None):
+    """Give the dossier its code, agency, receipt time, title and due date (idempotent)."""
+    if getattr(aq_base(dossier), "dossier_code", None):
+        return dossier.dossier_code
+    procedure = procedure or lookup.procedure_by_code(dossier.procedure_code)
+    agency = container.agency_code
+    received = clock.to_local_naive(dossier.received) or clock.now()
+    seq = sequences.next_number(container, "dossier:" + received.date().isoformat())
+    dossier.dossier_code = _template().format(agency=agency, date=received, seq=seq)
+    dossier.agency_code = agency
+    dossier.received = received
+    dossier.supplement_requests = []
+    if procedure is not None:
+        dossier.title = f"{procedure.title} – {dossier.applicant_name}"
+        dossier.due = deadlines.compute_due(dossier, procedure)
+    return dossier.dossier_code
+
+
+def dossier_added(dossier, event):
+    if event.newParent is not None and event.oldParent is None:
+        issue_dossier_code(event.newParent, dossier)
+
+
+def receive_dossier(container, components=(), **fields):
+    """The archive's own intake path: create a dossier and its component files.
+
+    `components` is a sequence of dicts with title, filename, data (bytes), kind and
+    digitised. Permission checks are those of the web form: the current user needs
+    'archive: Add Dossier' on the agency's shard.
+    """
+    if not _checkPermission("archive: Add Dossier", container):
+        raise Unauthorized("Cannot receive dossiers here")
+    procedure = lookup.procedure_by_code(fields.get("procedure_code"))
+    if procedure is None or procedure.agency_code != container.agency_code:
+        raise ValueError(f"procedure_code: unknown procedure for this agency: {fields.get('procedure_code')!r}")
+    dossier = createContent("Dossier", **fields)
+    code = issue_dossier_code(container, dossier, procedure)
+    dossier.id = code
+    container._setObject(code, dossier)
+    dossier = container._getOb(code)
+    for number, component in enumerate(components, start=1):
+        add_component(dossier, f"component-{number}", **component)
+    return dossier
+
+
+def add_component(dossier, id_, title, filename, data, kind="original", digitised=False, content_type="application/pdf"):
+    component = createContent(
+        "DossierComponent",
+        title=title,
+        kind=kind,
+        digitised=digitised,
+        file=NamedBlobFile(data=data, filename=filename, contentType=content_type),
+    )
+    component.id = id_
+    dossier._setObject(id_, component)
+    return dossier._getOb(id_)

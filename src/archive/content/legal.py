@@ -1,0 +1,65 @@
+"""Effect status of a legal document, from its own dates and the documents acting on it."""
+from datetime import date
+
+from Products.CMFCore.utils import getToolByName
+
+# Relation fields of LegalDocument, in the order their effect on the target prevails.
+RELATION_FIELDS = ("replaces", "repeals", "suspends", "amends", "guides", "based_on")
+_EFFECT_OF_RELATION = {
+    "replaces": "wholly_expired",
+    "repeals": "wholly_expired",
+    "suspends": "suspended",
+    "amends": "partly_expired",
+}
+
+
+def relation_keys(doc):
+    """Keyword-index values naming what this document acts on: `replaces:15/2020/QĐ-UBND`."""
+    keys = []
+    for field in RELATION_FIELDS:
+        for notation in getattr(doc, field, None) or ():
+            keys.append(f"{field}:{notation}")
+    return keys
+
+
+def _in_force_on(doc, day):
+    start = getattr(doc, "effective_date", None) or getattr(doc, "issue_date", None)
+    expiry = getattr(doc, "expiry_date", None)
+    return (start is None or start <= day) and (expiry is None or expiry > day)
+
+
+def acting_documents(doc):
+    """Published documents that name this one in a relation, with the relation's name."""
+    notation = getattr(doc, "number_notation", None)
+    catalog = getToolByName(doc, "portal_catalog", None)
+    if not notation or catalog is None:
+        return []
+    wanted = [f"{field}:{notation}" for field in _EFFECT_OF_RELATION]
+    acting = []
+    for brain in catalog.unrestrictedSearchResults(
+        portal_type="LegalDocument", legal_relations=wanted, review_state="published"
+    ):
+        other = brain._unrestrictedGetObject()
+        for field in _EFFECT_OF_RELATION:
+            if notation in (getattr(other, field, None) or ()):
+                acting.append((field, other))
+    return acting
+
+
+def effect_status(doc, today=None):
+    today = today or date.today()
+    start = getattr(doc, "effective_date", None) or getattr(doc, "issue_date", None)
+    if start is not None and start > today:
+        return "not_yet_in_force"
+    expiry = getattr(doc, "expiry_date", None)
+    if expiry is not None and expiry <= today:
+        return "wholly_expired"
+    effects = {
+        _EFFECT_OF_RELATION[field]
+        for field, other in acting_documents(doc)
+        if _in_force_on(other, today)
+    }
+    for status in ("wholly_expired", "suspended", "partly_expired"):
+        if status in effects:
+            return status
+    return "in_force"

@@ -1,0 +1,24 @@
+"""Finding registered records by their codes, whatever the current user may see."""
+from plone import api
+
+
+def _one(**query):
+    catalog = api.portal.get_tool("portal_catalog")
+    brains = catalog.unrestrictedSearchResults(**query)
+    return brains[0]._unrestrictedGetObject() if brains else None
+
+
+def procedure_by_code(code):
+    return _one(portal_type="Procedure", procedure_code=code)
+
+
+def agency_by_code(code):
+    return _one(portal_type="Agency", agency_code=code)
+
+
+def dossier_by_code(code):
+    return _one(portal_type="Dossier", dossier_code=code)
+
+
+def legal_document_by_notation(notation):
+    return _one(portal_type="LegalDocument", number_notation=notation)

@@ -1,0 +1,30 @@
+"""Results: issuing the result code and linking the result to its dossier."""
+from Acquisition import aq_base
+from archive.content import clock
+from archive.content import lookup
+from archive.content import sequences
+from plone import api
+
+DEFAULT_TEMPLATE = "KQ.{agency}.{date:%Y}.{seq:06d}"
+
+
+def issue_result_code(container, result):
+    if getattr(aq_base(result), "result_code", None):
+        return result.result_code
+    template = api.portal.get_registry_record("archive.result_code_template", default=None) or DEFAULT_TEMPLATE
+    issued = result.issue_date or clock.now().date()
+    seq = sequences.next_number(container, f"result:{issued.year}")
+    result.result_code = template.format(agency=container.agency_code, date=issued, seq=seq)
+    if not result.title:
+        result.title = f"{result.result_type} {result.number_notation}"
+    return result.result_code
+
+
+def result_added(result, event):
+    if event.newParent is None or event.oldParent is not None:
+        return
+    issue_result_code(event.newParent, result)
+    dossier = lookup.dossier_by_code(result.dossier_code)
+    if dossier is not None:
+        dossier.result_code = result.result_code
+        dossier.reindexObject(idxs=["SearchableText"])

@@ -1,0 +1,58 @@
+"""Cross-field rules of the content types, as schema invariants the XML schemas are based on."""
+from archive.i18n import _
+from zope.interface import Interface
+from zope.interface import Invalid
+from zope.interface import invariant
+
+
+class FieldInvalid(Invalid):
+    """An invariant failure that names the field at fault (REST clients show it)."""
+
+    def __init__(self, field, message):
+        super().__init__(message)
+        self.field = field
+
+
+def _get(data, name):
+    return getattr(data, name, None)
+
+
+class ILegalDocumentRules(Interface):
+    @invariant
+    def effective_not_before_issue(data):
+        issued, effective = _get(data, "issue_date"), _get(data, "effective_date")
+        if issued and effective and effective < issued:
+            raise FieldInvalid(
+                "effective_date",
+                _(
+                    "error_effective_before_issue",
+                    default="effective_date: the effective date must not precede the issue date.",
+                ),
+            )
+
+    @invariant
+    def expiry_after_effective(data):
+        start = _get(data, "effective_date") or _get(data, "issue_date")
+        expiry = _get(data, "expiry_date")
+        if start and expiry and expiry <= start:
+            raise FieldInvalid(
+                "expiry_date",
+                _(
+                    "error_expiry_before_effect",
+                    default="expiry_date: the expiry date must come after the effective date.",
+                ),
+            )
+
+
+class IResultRules(Interface):
+    @invariant
+    def valid_until_after_issue(data):
+        issued, until = _get(data, "issue_date"), _get(data, "valid_until")
+        if issued and until and until < issued:
+            raise FieldInvalid(
+                "valid_until",
+                _(
+                    "error_valid_until_before_issue",
+                    default="valid_until: a result cannot expire before it is issued.",
+                ),
+            )

@@ -1,0 +1,43 @@
+"""Install and uninstall steps: the archive's sections and province-wide groups."""
+from archive.security import ensure_province_groups
+from plone import api
+from plone.base.interfaces import INonInstallable
+from plone.dexterity.utils import createContentInContainer
+from zope.interface import implementer
+
+# id, Vietnamese title, English title, public?
+SECTIONS = (
+    ("agencies", "Cơ quan", "Agencies", True),
+    ("procedures", "Thủ tục hành chính", "Administrative procedures", True),
+    ("dossiers", "Hồ sơ thủ tục hành chính", "Dossiers", False),
+    ("results", "Kết quả giải quyết", "Results", False),
+    ("legal-documents", "Văn bản quy phạm pháp luật", "Legal documents", True),
+)
+
+
+@implementer(INonInstallable)
+class HiddenProfiles:
+    def getNonInstallableProfiles(self):
+        return ["archive:uninstall"]
+
+
+def create_sections(portal):
+    for section_id, title_vi, title_en, public in SECTIONS:
+        if section_id in portal:
+            continue
+        # Sections are made by the add-on itself: ArchiveFolder is not addable at the root.
+        section = createContentInContainer(
+            portal, "ArchiveFolder", checkConstraints=False, id=section_id, title=f"{title_vi} / {title_en}"
+        )
+        if public:
+            api.content.transition(obj=section, transition="make_public")
+
+
+def post_install(context):
+    portal = api.portal.get()
+    create_sections(portal)
+    ensure_province_groups(portal)
+
+
+def post_uninstall(context):
+    """Content stays (it is the archive); types and workflows go with the profile."""

@@ -1,0 +1,1 @@
+"""Shared pytest setup: layers come from archive.testing through zope.pytestlayer."""

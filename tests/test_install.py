@@ -1,0 +1,43 @@
+"""The add-on installs: types, workflows, sections, groups and settings are in place."""
+import unittest
+
+from archive.testing import ARCHIVE_INTEGRATION_TESTING
+from plone import api
+from plone.app.testing import setRoles
+from plone.app.testing import TEST_USER_ID
+
+
+class TestInstall(unittest.TestCase):
+    layer = ARCHIVE_INTEGRATION_TESTING
+
+    def setUp(self):
+        self.portal = self.layer["portal"]
+        setRoles(self.portal, TEST_USER_ID, ["Manager"])
+
+    def test_types_are_registered_with_their_workflows(self):
+        workflow = api.portal.get_tool("portal_workflow")
+        expected = {
+            "Agency": ("archive_register_workflow",),
+            "Procedure": ("archive_register_workflow",),
+            "Dossier": ("archive_dossier_workflow",),
+            "Result": ("archive_result_workflow",),
+            "LegalDocument": ("archive_legal_document_workflow",),
+            "DossierComponent": (),
+        }
+        for portal_type, chain in expected.items():
+            self.assertIn(portal_type, self.portal.portal_types.objectIds())
+            self.assertEqual(tuple(workflow.getChainForPortalType(portal_type)), chain)
+
+    def test_sections_exist(self):
+        for section in ("agencies", "procedures", "dossiers", "results", "legal-documents"):
+            self.assertEqual(self.portal[section].portal_type, "ArchiveFolder")
+
+    def test_agency_gets_shards_and_groups(self):
+        agency = api.content.create(
+            container=self.portal.agencies, type="Agency", title="Sở Xây dựng",
+            agency_code="000.01.41.H41", level="department",
+        )
+        self.assertEqual(agency.getId(), "000.01.41.H41")
+        shard = self.portal.dossiers["000.01.41.H41"]
+        self.assertIn("ReceptionOfficer", shard.get_local_roles_for_userid("archive-000.01.41.H41-reception"))
+        self.assertIsNotNone(api.group.get(groupname="archive-000.01.41.H41-leaders"))
