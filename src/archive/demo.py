@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from archive.content import clock
 from archive.content.intake import receive_dossier
+from archive.content.results import create_result
 from archive.pdf import simple_pdf
 from archive.security import agency_group_id
 from plone import api
@@ -139,7 +140,7 @@ def create_users(password):
 def create_agencies(portal):
     for code, name, level in AGENCIES:
         if code not in portal.agencies:
-            api.content.create(container=portal.agencies, type="Agency", title=name, agency_code=code,
+            api.content.create(container=portal.agencies, type="Agency", id=code, title=name, agency_code=code,
                                level=level, address="Số 3 đường Trường Thi, thành phố Vinh, tỉnh Nghệ An",
                                phone="0238 3844 555", email="vanthu@nghean.gov.vn",
                                parent_agency=None if level == "province" else "000.00.00.H41")
@@ -148,7 +149,7 @@ def create_agencies(portal):
 def create_procedures(portal):
     for code, name, sector, agency, days, fee, result_type in PROCEDURES:
         if code not in portal.procedures:
-            api.content.create(container=portal.procedures, type="Procedure", procedure_code=code, title=name,
+            api.content.create(container=portal.procedures, type="Procedure", id=code, procedure_code=code, title=name,
                                sector=sector, agency_code=agency, processing_days=float(days), fee=fee,
                                required_components=list(COMPONENTS[:3]), result_type=result_type,
                                online_level="full" if days <= 3 else "partial", cutoff_hour=16)
@@ -192,8 +193,8 @@ def create_results(portal, rng, dossiers, count=30):
         procedure = portal.procedures[dossier.procedure_code]
         notation = f"{number:02d}/{procedure.result_type.split()[0][:2].upper()}-{dossier.agency_code.split('.')[2]}"
         issued = dossier.received.date() + timedelta(days=rng.randint(1, 20))
-        result = api.content.create(
-            container=portal.results[dossier.agency_code], type="Result", dossier_code=dossier.dossier_code,
+        result = create_result(
+            portal.results[dossier.agency_code], dossier_code=dossier.dossier_code,
             number_notation=notation, result_type=procedure.result_type, signer=rng.choice(SIGNERS),
             issue_date=issued, valid_until=issued + timedelta(days=365 * 5) if number % 2 else None,
             valid_electronic_copy=number % 3 == 0,
@@ -218,7 +219,7 @@ def create_legal_documents(portal, rng, count=40):
         fields = dict(
             number_notation=notation, document_type="provincial_committee_decision", title=subject,
             issuing_body="Ủy ban nhân dân tỉnh Nghệ An", signer=rng.choice(SIGNERS), issue_date=issued,
-            effective_date=issued + timedelta(days=10),
+            effective_from=issued + timedelta(days=10),
             text=RichTextValue(f"<p>Quyết định {notation}: {subject}.</p><p>Điều 1. Phạm vi điều chỉnh…</p>",
                                "text/html", "text/x-html-safe"),
         )
@@ -230,9 +231,10 @@ def create_legal_documents(portal, rng, count=40):
         if created and number % 5 == 1:
             fields["based_on"] = [created[0].number_notation]
         if number == count - 1:
-            fields["effective_date"] = date(2027, 1, 1)  # not yet in force
-        doc = api.content.create(container=portal["legal-documents"], type="LegalDocument", **fields)
-        api.content.create(container=doc, type="ArchiveAttachment", title=f"Toàn văn {notation}",
+            fields["effective_from"] = date(2027, 1, 1)  # not yet in force
+        doc_id = notation.replace("/", "-").replace("Đ", "D").lower()
+        doc = api.content.create(container=portal["legal-documents"], type="LegalDocument", id=doc_id, **fields)
+        api.content.create(container=doc, type="ArchiveAttachment", id="toan-van", title=f"Toàn văn {notation}",
                            file=_pdf_file("toan-van.pdf", notation, subject))
         path = ("submit", "approve", "publish") if number < count - 4 else ("submit", "approve", "publish")[: number % 4]
         for transition in path:
@@ -247,8 +249,8 @@ def load_demo_data(context):
         logger.info("Demo data already present")
         return
     rng = _rng()
-    create_users(demo_password())
     create_agencies(portal)
+    create_users(demo_password())
     create_procedures(portal)
     dossiers = create_dossiers(portal, rng)
     create_results(portal, rng, dossiers)

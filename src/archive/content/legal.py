@@ -23,7 +23,7 @@ def relation_keys(doc):
 
 
 def _in_force_on(doc, day):
-    start = getattr(doc, "effective_date", None) or getattr(doc, "issue_date", None)
+    start = getattr(doc, "effective_from", None) or getattr(doc, "issue_date", None)
     expiry = getattr(doc, "expiry_date", None)
     return (start is None or start <= day) and (expiry is None or expiry > day)
 
@@ -48,7 +48,7 @@ def acting_documents(doc):
 
 def effect_status(doc, today=None):
     today = today or date.today()
-    start = getattr(doc, "effective_date", None) or getattr(doc, "issue_date", None)
+    start = getattr(doc, "effective_from", None) or getattr(doc, "issue_date", None)
     if start is not None and start > today:
         return "not_yet_in_force"
     expiry = getattr(doc, "expiry_date", None)

@@ -4,6 +4,7 @@ from archive.content import clock
 from archive.content import lookup
 from archive.content import sequences
 from plone import api
+from plone.dexterity.utils import createContent
 
 DEFAULT_TEMPLATE = "KQ.{agency}.{date:%Y}.{seq:06d}"
 
@@ -28,3 +29,12 @@ def result_added(result, event):
     if dossier is not None:
         dossier.result_code = result.result_code
         dossier.reindexObject(idxs=["SearchableText"])
+
+
+def create_result(container, **fields):
+    """Create a result in an agency's results shard, named by its issued code."""
+    result = createContent("Result", **fields)
+    code = issue_result_code(container, result)
+    result.id = code
+    container._setObject(code, result)
+    return container._getOb(code)

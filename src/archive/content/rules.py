@@ -20,19 +20,19 @@ def _get(data, name):
 class ILegalDocumentRules(Interface):
     @invariant
     def effective_not_before_issue(data):
-        issued, effective = _get(data, "issue_date"), _get(data, "effective_date")
+        issued, effective = _get(data, "issue_date"), _get(data, "effective_from")
         if issued and effective and effective < issued:
             raise FieldInvalid(
-                "effective_date",
+                "effective_from",
                 _(
                     "error_effective_before_issue",
-                    default="effective_date: the effective date must not precede the issue date.",
+                    default="effective_from: the effective date must not precede the issue date.",
                 ),
             )
 
     @invariant
     def expiry_after_effective(data):
-        start = _get(data, "effective_date") or _get(data, "issue_date")
+        start = _get(data, "effective_from") or _get(data, "issue_date")
         expiry = _get(data, "expiry_date")
         if start and expiry and expiry <= start:
             raise FieldInvalid(

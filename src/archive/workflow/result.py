@@ -5,7 +5,7 @@ from zExceptions import BadRequest
 
 def after_transition(result, event):
     if event.transition is not None and event.transition.id == "revoke":
-        reason = (event.comment or "").strip()
+        reason = ((event.kwargs or {}).get("comment") or "").strip()
         if not reason:
             # Aborts the transaction: a revocation without a reason is not recorded.
             raise BadRequest(_("error_revocation_reason", default="A revocation needs a reason (comment)."))

@@ -1,0 +1,78 @@
+# The archive's commands: `make start` runs it with demo data, `make test` runs every test.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+INSTANCE := var/instance
+HOST ?= 127.0.0.1
+PORT ?= 8080
+SITE_ID ?= Plone
+ADMIN_PASSWORD_FILE := var/admin-password
+PYTEST_ARGS ?=
+
+.PHONY: start test install system-deps elasticsearch bench test-buildout test-wheel clean
+
+# --- installation -----------------------------------------------------------
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q -U "pip==26.3" "setuptools==84.2.1" "wheel==0.48.0"
+
+$(VENV)/.installed: $(BIN)/python constraints.txt setup.py
+	$(BIN)/pip install -q -c constraints.txt -e ".[test]"
+	touch $@
+
+install: $(VENV)/.installed
+
+# Debian packages the tests need: xmlsec1 (the independent signature judge), Redis.
+system-deps:
+	@need=""; \
+	command -v xmlsec1 >/dev/null || need="$$need xmlsec1"; \
+	command -v redis-server >/dev/null || need="$$need redis-server"; \
+	command -v unzip >/dev/null || need="$$need unzip"; \
+	if [ -n "$$need" ]; then \
+	  echo "Installing Debian packages:$$need"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$need >/dev/null; \
+	fi
+
+elasticsearch:
+	bash scripts/install-elasticsearch.sh
+
+# --- running ----------------------------------------------------------------
+
+$(ADMIN_PASSWORD_FILE):
+	@mkdir -p var
+	@$(BIN)/python -c "import secrets; print(secrets.token_urlsafe(12))" > $@
+	@chmod 600 $@
+
+start: install $(ADMIN_PASSWORD_FILE)
+	@$(BIN)/python scripts/instance.py $(INSTANCE) --host $(HOST) --port $(PORT) >/dev/null
+	@export ARCHIVE_ADMIN_PASSWORD="$$(cat $(ADMIN_PASSWORD_FILE))" ARCHIVE_DEMO_PASSWORD="$$(cat $(ADMIN_PASSWORD_FILE))" ARCHIVE_SITE_ID=$(SITE_ID); \
+	  $(BIN)/zconsole run $(INSTANCE)/etc/zope.conf scripts/create_site.py 2>&1 | grep -v -E "WARNING|^$$" ; \
+	  echo ""; \
+	  echo "  Archive: http://$(HOST):$(PORT)/$(SITE_ID)"; \
+	  echo "  Log in as admin / $$ARCHIVE_ADMIN_PASSWORD (password kept in $(ADMIN_PASSWORD_FILE))"; \
+	  echo "  Demo officers (same password): tiepnhan, chuyenvien, lanhdao, phapche, luutru, lienthong, thanhtra"; \
+	  echo "  Stop with Ctrl-C. Data stays in $(INSTANCE)/filestorage and $(INSTANCE)/blobstorage."; \
+	  echo ""; \
+	  exec $(BIN)/runwsgi $(INSTANCE)/etc/zope.ini
+
+# --- checking ---------------------------------------------------------------
+
+test: install system-deps elasticsearch
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(MAKE) test-wheel
+	$(MAKE) test-buildout
+
+# A wheel built from the repository carries the profiles and the XML schemas.
+test-wheel: install
+	bash scripts/check-wheel.sh
+
+test-buildout: install
+	bash scripts/check-buildout.sh
+
+bench: install
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) var build dist .cache
