@@ -1,4 +1,6 @@
 """Cross-field rules of the content types, as schema invariants the XML schemas are based on."""
+from Acquisition import aq_inner
+from Acquisition import aq_parent
 from archive.i18n import _
 from zope.interface import Interface
 from zope.interface import Invalid
@@ -54,5 +56,26 @@ class IResultRules(Interface):
                 _(
                     "error_valid_until_before_issue",
                     default="valid_until: a result cannot expire before it is issued.",
+                ),
+            )
+
+
+class IDossierRules(Interface):
+    @invariant
+    def procedure_of_this_agency(data):
+        """A dossier is received in the shard of the agency competent for its procedure."""
+        from archive.content.lookup import procedure_by_code
+
+        code = _get(data, "procedure_code")
+        context = getattr(data, "__context__", None)
+        container = aq_parent(aq_inner(context)) if context is not None else None
+        agency = getattr(container, "agency_code", None)
+        procedure = procedure_by_code(code) if code else None
+        if procedure is not None and agency and procedure.agency_code != agency:
+            raise FieldInvalid(
+                "procedure_code",
+                _(
+                    "error_procedure_other_agency",
+                    default="procedure_code: this procedure belongs to another agency.",
                 ),
             )

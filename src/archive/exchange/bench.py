@@ -1,0 +1,101 @@
+"""Throughput of edXML signing and verification beside raw RSA-2048 (single-threaded)."""
+
+import os
+import time
+from datetime import date, datetime, timedelta, timezone
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.x509.oid import NameOID
+
+from . import edxml, signing, trust
+
+SENDER = "000.00.00.H41"
+RECEIVER = "000.00.00.H49"
+
+
+def _key_and_cert():
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "bench signer")])
+    start = datetime.now(timezone.utc) - timedelta(days=1)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(start + timedelta(days=30))
+        .sign(key, hashes.SHA256())
+    )
+    return key, cert
+
+
+def sample_message(header_bytes=5 * 1024, attachment_bytes=100 * 1024):
+    """Unsigned edXML bytes: about `header_bytes` of XML plus one random attachment."""
+    msg = edxml.EdocMessage(
+        from_=edxml.Organization(SENDER, "Ủy ban nhân dân tỉnh Nghệ An", organ_add="Vinh, Nghệ An"),
+        to=[edxml.Organization(RECEIVER, "Ủy ban nhân dân tỉnh Quảng Ninh")],
+        code=edxml.Code("123", "QĐ-UBND"),
+        promulgation_info=edxml.PromulgationInfo("Nghệ An", date.today()),
+        subject="Về việc triển khai liên thông văn bản điện tử " * 8,
+        signer_info=edxml.SignerInfo("Chủ tịch", "Chủ tịch", "Nguyễn Văn A"),
+    )
+    # Pad Content (ASCII filler, one byte per character) until the XML without attachment reaches the size.
+    missing = header_bytes - len(edxml.to_bytes(edxml.build_edoc(msg)))
+    msg.content = "x" * max(0, missing)
+    msg.attachments = [edxml.Attachment("quyet-dinh.pdf", os.urandom(attachment_bytes), "application/pdf")]
+    return edxml.to_bytes(edxml.build_edoc(msg))
+
+
+def _rate(fn, seconds):
+    fn()  # warm-up (imports, caches)
+    n, start = 0, time.perf_counter()
+    while True:
+        fn()
+        n += 1
+        elapsed = time.perf_counter() - start
+        if elapsed >= seconds:
+            return n / elapsed
+
+
+def run(seconds=5.0):
+    """Measure signatures/s and verifications/s; returns a dict of rates (per second) and sizes."""
+    key, cert = _key_and_cert()
+    data = sample_message()
+    signed = signing.sign(data, key, cert)
+    store = trust.TrustStore()
+    store.add(SENDER, cert.public_bytes(serialization.Encoding.PEM))
+    share = seconds / 5.0
+
+    tbs = os.urandom(1024)
+    raw_sig = key.sign(tbs, padding.PKCS1v15(), hashes.SHA256())
+    pub = key.public_key()
+
+    results = {
+        "edxml_sign_per_s": _rate(lambda: signing.sign(data, key, cert), share),
+        "edxml_verify_per_s": _rate(lambda: signing.verify(signed), share),
+        "edxml_accept_per_s": _rate(lambda: store.verify(signed), share),
+        "rsa2048_sign_per_s": _rate(lambda: key.sign(tbs, padding.PKCS1v15(), hashes.SHA256()), share),
+        "rsa2048_verify_per_s": _rate(lambda: pub.verify(raw_sig, tbs, padding.PKCS1v15(), hashes.SHA256()), share),
+    }
+    # Ratios to the raw RSA baseline measured in the same run, so machines compare.
+    results["sign_vs_rsa_sign"] = results["edxml_sign_per_s"] / results["rsa2048_sign_per_s"]
+    results["verify_vs_rsa_verify"] = results["edxml_verify_per_s"] / results["rsa2048_verify_per_s"]
+    results = {k: round(v, 4 if "_vs_" in k else 1) for k, v in results.items()}
+    results.update(
+        {
+            "message_bytes_unsigned": len(data),
+            "message_bytes_signed": len(signed),
+            "attachment_bytes": 100 * 1024,
+            "seconds": seconds,
+        }
+    )
+    return results
+
+
+if __name__ == "__main__":
+    import json
+
+    print(json.dumps(run(), indent=2))

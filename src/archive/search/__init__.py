@@ -1,0 +1,1 @@
+"""Full-text search of archive items in Elasticsearch (folding, mapping, client, queries)."""

@@ -1,0 +1,412 @@
+"""Build Elasticsearch search bodies from plone.restapi-like parameters, and read the answers.
+
+Every query is filtered on ``allowedRolesAndUsers`` (the caller passes the
+user's principals and roles; no list, no query) and, unless the caller allows
+inactive content, on the effective/expires window.
+"""
+
+from archive.search.folding import fold
+from archive.search.folding import normalize
+
+
+# Parameters that filter on a keyword/integer field of the same name.
+FILTER_FIELDS = (
+    "portal_type",
+    "review_state",
+    "agency",
+    "procedure",
+    "year",
+    "uid",
+    "dossier_code",
+    "result_code",
+    "legal_codes",
+)
+
+# Facets returned with counts (terms aggregations).
+FACET_FIELDS = ("portal_type", "review_state", "agency", "procedure", "year")
+
+RANGE_FIELDS = ("year", "created", "modified", "effective", "expires")
+
+SORT_FIELDS = {
+    "relevance": "_score",
+    "title": "title_sort",
+    "sortable_title": "title_sort",
+    "title_sort": "title_sort",
+    "created": "created",
+    "modified": "modified",
+    "effective": "effective",
+    "expires": "expires",
+    "year": "year",
+    "portal_type": "portal_type",
+    "review_state": "review_state",
+    "agency": "agency",
+    "procedure": "procedure",
+    "path": "path",
+    "uid": "uid",
+}
+
+DEFAULT_B_SIZE = 25
+MAX_B_SIZE = 1000
+MAX_RESULT_WINDOW = 10000
+FACET_SIZE = 100
+
+# Field boosts; each word matched as typed (accents included) adds EXACT_BOOST times
+# its folded score, and a document with every word as typed gets EXACT_TIER on top,
+# which puts it above documents that match only once folded (no scripts needed:
+# the minimal Elasticsearch has no scripting module).
+TEXT_BOOSTS = {"title": 3.0, "description": 1.5, "text": 1.0}
+EXACT_BOOST = 3.0
+EXACT_TIER = 1000.0
+PHRASE_BOOST = 2.0
+
+HIGHLIGHT_TAGS = ("<mark>", "</mark>")
+
+# Stored fields returned with each hit (the large ``text`` is left out).
+DEFAULT_SOURCE = (
+    "uid", "path", "portal_type", "review_state", "title", "description", "agency", "procedure",
+    "year", "created", "modified", "effective", "expires", "dossier_code", "result_code", "legal_codes",
+)
+
+
+class MissingSecurityFilter(ValueError):
+    """``build_query`` was called without the user's principals/roles."""
+
+
+def _values(value):
+    """The list of filter values for a parameter (restapi ``{"query": ...}`` accepted)."""
+    if isinstance(value, dict):
+        value = value.get("query")
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [v for v in value if v not in (None, "")]
+    return [] if value == "" else [value]
+
+
+def _range_filter(field, spec):
+    """A range filter from restapi's ``{"query": x, "range": "min|max|min:max"}``."""
+    bounds = spec.get("range")
+    query = spec.get("query")
+    values = query if isinstance(query, (list, tuple)) else [query]
+    values = [v for v in values if v not in (None, "")]
+    if not values:
+        return None
+    if bounds == "min":
+        return {"range": {field: {"gte": values[0]}}}
+    if bounds == "max":
+        return {"range": {field: {"lte": values[0]}}}
+    if bounds == "min:max":
+        if len(values) != 2:
+            raise ValueError(f"{field}: range min:max needs two values")
+        return {"range": {field: {"gte": values[0], "lte": values[1]}}}
+    raise ValueError(f"{field}: unknown range {bounds!r}")
+
+
+def _field_filter(field, value):
+    if isinstance(value, dict) and value.get("range") and field in RANGE_FIELDS:
+        return _range_filter(field, value)
+    values = _values(value)
+    if not values:
+        return None
+    if field == "year":
+        try:
+            values = [int(v) for v in values]
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"year must be an integer, got {values!r}") from exc
+    else:
+        values = [str(v) for v in values]
+    if isinstance(value, dict) and value.get("operator") == "and" and len(values) > 1:
+        return {"bool": {"filter": [{"term": {field: v}} for v in values]}}
+    if len(values) == 1:
+        return {"term": {field: values[0]}}
+    return {"terms": {field: values}}
+
+
+def _path_filter(value):
+    if isinstance(value, dict):
+        value = value.get("query")
+    paths = _values(value)
+    if not paths:
+        return None
+    should = []
+    for path in paths:
+        path = "/" + str(path).strip("/")
+        should.append({"term": {"path": path}})
+        should.append({"prefix": {"path": path.rstrip("/") + "/"}})
+    return {"bool": {"should": should, "minimum_should_match": 1}}
+
+
+def security_filter(principals):
+    """The ``allowedRolesAndUsers`` filter; refuses an empty list."""
+    if isinstance(principals, str):
+        principals = [principals]
+    principals = sorted({str(p) for p in (principals or []) if p})
+    if not principals:
+        raise MissingSecurityFilter(
+            "a search needs the user's principals and roles (allowedRolesAndUsers); got none"
+        )
+    return {"terms": {"allowedRolesAndUsers": principals}}
+
+
+def active_filters(now="now/m"):
+    """Filters keeping items whose effective date has come and expiry has not."""
+    return [
+        {
+            "bool": {
+                "should": [
+                    {"range": {"effective": {"lte": now}}},
+                    {"bool": {"must_not": {"exists": {"field": "effective"}}}},
+                ],
+                "minimum_should_match": 1,
+            }
+        },
+        {
+            "bool": {
+                "should": [
+                    {"range": {"expires": {"gt": now}}},
+                    {"bool": {"must_not": {"exists": {"field": "expires"}}}},
+                ],
+                "minimum_should_match": 1,
+            }
+        },
+    ]
+
+
+def text_query(searchable_text):
+    """Match on the folded fields (all words required) and boost exact-diacritic matches.
+
+    ``quyet dinh`` and ``quyết định`` find the same documents; with accents
+    typed, documents spelled exactly so rank above those matching only once
+    folded (``quyệt``).  Adjacent words (phrases) rank higher too.
+    """
+    exact = normalize(searchable_text).strip()
+    folded = fold(exact)
+    if not folded.strip():
+        return None
+    folded_fields = [f"{name}_folded^{boost}" for name, boost in TEXT_BOOSTS.items()]
+    exact_fields = [f"{name}^{boost}" for name, boost in TEXT_BOOSTS.items()]
+    return {
+        "bool": {
+            "must": [
+                {
+                    "multi_match": {
+                        "query": folded,
+                        "fields": folded_fields,
+                        "type": "cross_fields",
+                        "operator": "and",
+                    }
+                }
+            ],
+            "should": [
+                {
+                    "constant_score": {
+                        "filter": {
+                            "multi_match": {
+                                "query": exact,
+                                "fields": [f"{name}" for name in TEXT_BOOSTS],
+                                "type": "cross_fields",
+                                "operator": "and",
+                            }
+                        },
+                        "boost": EXACT_TIER,
+                    }
+                },
+                {
+                    "multi_match": {
+                        "query": exact,
+                        "fields": exact_fields,
+                        "type": "cross_fields",
+                        "operator": "or",
+                        "boost": EXACT_BOOST,
+                    }
+                },
+                {
+                    "multi_match": {
+                        "query": folded,
+                        "fields": ["title_folded^2", "description_folded", "text_folded"],
+                        "type": "phrase",
+                        "slop": 1,
+                        "boost": PHRASE_BOOST,
+                    }
+                },
+            ],
+        }
+    }
+
+
+def _sort(params, has_text):
+    sort_on = params.get("sort_on")
+    order = str(params.get("sort_order") or "").lower()
+    descending = order in ("descending", "desc", "reverse")
+    if not sort_on:
+        if has_text:
+            return [{"_score": {"order": "desc"}}, {"uid": {"order": "asc"}}]
+        return [{"modified": {"order": "desc", "missing": "_last"}}, {"uid": {"order": "asc"}}]
+    field = SORT_FIELDS.get(sort_on)
+    if field is None:
+        raise ValueError(f"cannot sort on {sort_on!r}; choose from {sorted(SORT_FIELDS)}")
+    if field == "_score":
+        # Relevance is best-first unless asked otherwise.
+        return [{"_score": {"order": "asc" if order in ("ascending", "asc") else "desc"}}, {"uid": {"order": "asc"}}]
+    direction = "desc" if descending else "asc"
+    return [{field: {"order": direction, "missing": "_last"}}, {"uid": {"order": "asc"}}]
+
+
+def _batch(params):
+    try:
+        start = int(params.get("b_start") or 0)
+        size = int(params.get("b_size") if params.get("b_size") not in (None, "") else DEFAULT_B_SIZE)
+    except (TypeError, ValueError) as exc:
+        raise ValueError("b_start and b_size must be integers") from exc
+    if start < 0 or size < 0:
+        raise ValueError("b_start and b_size must not be negative")
+    size = min(size, MAX_B_SIZE)
+    if start + size > MAX_RESULT_WINDOW:
+        raise ValueError(f"cannot page past {MAX_RESULT_WINDOW} results")
+    return start, size
+
+
+def _facet_aggs(facet_filters, facets):
+    """Per-facet counts, each under every filter except its own (multi-select facets)."""
+    aggs = {}
+    for field in facets:
+        others = [f for name, f in facet_filters.items() if name != field]
+        terms = {"terms": {"field": field, "size": FACET_SIZE}}
+        if field == "year":
+            terms["terms"]["order"] = {"_key": "desc"}
+        if others:
+            aggs[field] = {"filter": {"bool": {"filter": others}}, "aggs": {"values": terms}}
+        else:
+            aggs[field] = terms
+    return aggs
+
+
+def build_query(
+    params, principals, show_inactive=False, now="now/m", facets=True, highlight=True, source=DEFAULT_SOURCE
+):
+    """Return the ``_search`` body for plone.restapi-like ``params``.
+
+    ``params``: ``SearchableText``, filters named in ``FILTER_FIELDS`` (a value,
+    a list, or ``{"query": ..., "operator": "and"}``; ``year`` also takes
+    ``{"query": [a, b], "range": "min:max"}``), ``path``, ``sort_on`` /
+    ``sort_order``, ``b_start`` / ``b_size``.
+
+    ``principals``: the user's ``allowedRolesAndUsers`` values (e.g. from
+    ``catalog._listAllowedRolesAndUsers(user)``); required.
+
+    ``show_inactive``: include items outside their effective/expires window;
+    the caller grants it only to users allowed to see inactive content.
+
+    ``facets``: True for ``FACET_FIELDS``, a list of field names, or False.
+    Facet counts for a field ignore that field's own filter, so a UI can offer
+    the other values next to the chosen one; all other filters apply.
+
+    ``now``: the moment for the effective/expires window (ES date math or ISO date).
+    ``source``: stored fields to return per hit (True for all).
+    """
+    params = dict(params or {})
+    base_filters = [security_filter(principals)]
+    if not show_inactive:
+        base_filters.extend(active_filters(now))
+    path = _path_filter(params.get("path"))
+    if path:
+        base_filters.append(path)
+    for field in RANGE_FIELDS:
+        if field in FILTER_FIELDS:
+            continue
+        if isinstance(params.get(field), dict):
+            clause = _range_filter(field, params[field])
+            if clause:
+                base_filters.append(clause)
+
+    facet_fields = list(FACET_FIELDS) if facets is True else list(facets or [])
+    facet_filters = {}
+    for field in FILTER_FIELDS:
+        if field not in params:
+            continue
+        clause = _field_filter(field, params[field])
+        if clause is None:
+            continue
+        if field in facet_fields:
+            facet_filters[field] = clause
+        else:
+            base_filters.append(clause)
+
+    searchable = params.get("SearchableText")
+    if isinstance(searchable, dict):
+        searchable = searchable.get("query")
+    text = text_query(searchable) if searchable and str(searchable).strip() else None
+
+    query = {"bool": {"filter": base_filters}}
+    if text:
+        query["bool"]["must"] = [text]
+
+    start, size = _batch(params)
+    body = {
+        "query": query,
+        "from": start,
+        "size": size,
+        "sort": _sort(params, bool(text)),
+        "track_total_hits": True,
+        "_source": list(source) if source not in (True, False) else source,
+    }
+    if facet_filters:
+        # Facet filters narrow the hits but not their own facet's counts.
+        body["post_filter"] = {"bool": {"filter": list(facet_filters.values())}}
+    if facet_fields:
+        body["aggs"] = _facet_aggs(facet_filters, facet_fields)
+    if highlight and text:
+        body["highlight"] = {
+            "pre_tags": [HIGHLIGHT_TAGS[0]],
+            "post_tags": [HIGHLIGHT_TAGS[1]],
+            "encoder": "html",
+            "fields": {
+                # Folded matches are marked on the accented text (same offsets).
+                "title": {"type": "unified", "matched_fields": ["title", "title_folded"], "number_of_fragments": 0},
+                "description": {
+                    "type": "unified",
+                    "matched_fields": ["description", "description_folded"],
+                    "number_of_fragments": 0,
+                },
+                "text": {
+                    "type": "unified",
+                    "matched_fields": ["text", "text_folded"],
+                    "fragment_size": 160,
+                    "number_of_fragments": 3,
+                },
+            },
+        }
+    return body
+
+
+def parse_response(response):
+    """Turn a ``_search`` answer into a plain dict.
+
+    ``{"total": int, "items": [{"uid", "score", "highlights": {field: [snippets]},
+    "source": {...}}], "facets": {field: [{"value", "count"}]}}``.  Snippets are
+    HTML-escaped with matches wrapped in ``<mark>``.
+    """
+    hits = response.get("hits", {})
+    total = hits.get("total", 0)
+    if isinstance(total, dict):
+        total = total.get("value", 0)
+    items = []
+    for hit in hits.get("hits", []):
+        source = hit.get("_source") or {}
+        items.append(
+            {
+                "uid": source.get("uid", hit.get("_id")),
+                "score": hit.get("_score"),
+                "highlights": dict(hit.get("highlight") or {}),
+                "source": source,
+            }
+        )
+    facets = {}
+    for field, agg in (response.get("aggregations") or {}).items():
+        agg = agg.get("values", agg)
+        facets[field] = [
+            {"value": bucket.get("key_as_string", bucket["key"]) if field != "year" else bucket["key"],
+             "count": bucket["doc_count"]}
+            for bucket in agg.get("buckets", [])
+        ]
+    return {"total": total, "items": items, "facets": facets}

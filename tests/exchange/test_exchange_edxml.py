@@ -1,0 +1,284 @@
+"""edXML model: build/parse round trips, structural validation, hardened parsing."""
+
+import base64
+import time
+from datetime import date, datetime
+
+import pytest
+from exchange_helpers import H41, H49, sample_edoc
+from lxml import etree
+
+from archive.exchange import edxml
+from archive.exchange.edxml import (
+    Attachment,
+    BadBase64,
+    ForbiddenDTD,
+    Limits,
+    MessageTooLarge,
+    ValidationError,
+)
+
+
+def build_bytes(msg, **kw):
+    return edxml.to_bytes(edxml.build(msg, **kw))
+
+
+def full_message():
+    return sample_edoc(
+        attachments=[
+            Attachment("quyet-dinh.pdf", b"%PDF-1.7 " + bytes(range(256)) * 40, "application/pdf", description="QĐ"),
+            Attachment("phu-luc.docx", b"PK\x03\x04 appendix", "application/vnd.openxmlformats-officedocument"),
+            Attachment("empty.txt", b"", "text/plain", content_id="cid:empty"),
+        ],
+        trace_time=datetime(2025, 3, 4, 9, 30, 0),
+        due_date=date(2025, 4, 30),
+        other_info=edxml.OtherInfo("1", "Toàn tỉnh", "TN", 10, 3, "0", ["Phụ lục I", "Phụ lục II"]),
+        steering_type="0",
+        to_places=["Sở Nội vụ", "Sở Tài chính"],
+        response_for=[edxml.ResponseFor(H49, "12/CV-UBND", date(2025, 2, 1), "000.00.00.H49,2025/02/01,12/CV-UBND")],
+        bussiness=edxml.Bussiness(
+            bussiness_doc_type=2,
+            bussiness_doc_reason="Cập nhật phụ lục",
+            document_id="000.00.00.H41,2025/03/04,45/QĐ-UBND",
+            paper="1",
+            staff_info=edxml.StaffInfo("Văn phòng", "Trần Thị B", "b@nghean.gov.vn", "0912345678"),
+            receiver_list=[edxml.Receiver("1", H49)],
+            replacement_info_list=[edxml.ReplacementInfo("000.00.00.H41,2025/01/02,1/QĐ-UBND", [H49])],
+        ),
+        promulgation_date=date(2025, 3, 4),
+    )
+
+
+def test_edoc_round_trip_with_attachments():
+    msg = full_message()
+    parsed = edxml.parse(build_bytes(msg))
+    assert parsed.document_id == "000.00.00.H41,2025/03/04,45/QĐ-UBND"
+    assert [a.content_id for a in parsed.attachments] == ["cid:attachment-1", "cid:attachment-2", "cid:empty"]
+    # Everything else comes back exactly as built.
+    msg.document_id = parsed.document_id
+    for a, cid in zip(msg.attachments, ["cid:attachment-1", "cid:attachment-2", "cid:empty"]):
+        a.content_id = cid
+    assert parsed == msg
+    assert edxml.sender_of(parsed) == H41 and edxml.receivers_of(parsed) == [H49]
+
+
+def test_build_layout_follows_the_reference():
+    root = edxml.build_edoc(full_message())
+    ns = {"e": edxml.NS}
+    assert root.tag == f"{{{edxml.NS}}}edXML" and root.prefix == "edXML"
+    header = root.find("e:edXMLEnvelope/e:edXMLHeader", ns)
+    assert [edxml.local_name(c) for c in header] == ["MessageHeader", "TraceHeaderList"]
+    assert root.find("e:edXMLEnvelope/e:edXMLBody/e:edXMLManifest", ns).get("version") == "1.0"
+    assert len(root.findall("e:AttachmentEncoded/e:Attachment", ns)) == 3
+    assert root.findtext("e:edXMLEnvelope/e:edXMLHeader/e:TraceHeaderList/e:TraceHeader/e:Timestamp", namespaces=ns) == (
+        "2025/03/04 09:30:00"
+    )
+    assert root.findtext(".//e:Bussiness/e:BussinessDocType", namespaces=ns) == "2"
+    assert root.findtext(".//e:PromulgationInfo/e:PromulgationDate", namespaces=ns) == "2025/03/04"
+
+
+def test_builder_stamps_sender_trace_header():
+    msg = sample_edoc()
+    assert msg.trace_headers == []
+    parsed = edxml.parse(build_bytes(msg, now=datetime(2025, 1, 2, 3, 4, 5)))
+    assert parsed.trace_headers == [edxml.TraceHeader(H41, datetime(2025, 1, 2, 3, 4, 5))]
+
+
+def test_status_round_trip_and_codes():
+    for code in edxml.STATUS_CODES:
+        st = edxml.StatusMessage(
+            response_for=edxml.ResponseFor(H41, "45/QĐ-UBND", date(2025, 3, 4), "000.00.00.H41,2025/03/04,45/QĐ-UBND"),
+            from_=edxml.Organization(H49, "UBND tỉnh Quảng Ninh"),
+            status_code=code,
+            timestamp=datetime(2025, 3, 4, 10, 0, 0),
+            description="Đã tiếp nhận",
+            staff_info=edxml.StaffInfo("Văn thư", "Lê C"),
+        )
+        data = build_bytes(st)
+        parsed = edxml.parse(data)
+        assert parsed == st
+        assert edxml.receivers_of(parsed) == [H41]
+        assert edxml.message_type(edxml.safe_fromstring(data)) == "status"
+
+
+def test_bad_status_code_is_named():
+    st = edxml.StatusMessage(edxml.ResponseFor(H41), edxml.Organization(H49), "07", datetime(2025, 1, 1))
+    with pytest.raises(ValidationError) as exc:
+        edxml.parse(build_bytes(st))
+    assert exc.value.element.endswith("Status/StatusCode")
+    assert exc.value.reason_code == "malformed"
+
+
+def _mutate(xpath, fn, msg=None):
+    root = edxml.build_edoc(msg or sample_edoc())
+    for el in root.xpath(xpath, namespaces={"e": edxml.NS}):
+        fn(el)
+    return root
+
+
+@pytest.mark.parametrize(
+    "xpath, fn, element",
+    [
+        ("//e:MessageHeader/e:From/e:OrganId", lambda el: el.getparent().remove(el), "MessageHeader/From/OrganId"),
+        ("//e:MessageHeader/e:From/e:OrganId", lambda el: setattr(el, "text", " "), "MessageHeader/From/OrganId"),
+        ("//e:MessageHeader/e:From/e:OrganId", lambda el: setattr(el, "text", "h41"), "MessageHeader/From/OrganId"),
+        ("//e:MessageHeader/e:From", lambda el: el.getparent().remove(el), "MessageHeader/From"),
+        ("//e:MessageHeader/e:To", lambda el: el.getparent().remove(el), "MessageHeader/To"),
+        ("//e:PromulgationDate", lambda el: setattr(el, "text", "2025-03-04"), "PromulgationInfo/PromulgationDate"),
+        ("//e:PromulgationDate", lambda el: setattr(el, "text", "2025/02/30"), "PromulgationInfo/PromulgationDate"),
+        ("//e:Subject", lambda el: setattr(el, "text", "x" * 501), "MessageHeader/Subject"),
+        ("//e:Subject", lambda el: el.getparent().remove(el), "MessageHeader/Subject"),
+        ("//e:DocumentId[parent::e:MessageHeader]", lambda el: setattr(el, "text", "45/QĐ"), "MessageHeader/DocumentId"),
+        ("//e:TraceHeader/e:Timestamp", lambda el: setattr(el, "text", "2025/03/04T09:30"), "TraceHeader/Timestamp"),
+        ("//e:BussinessDocType", lambda el: setattr(el, "text", "4"), "Bussiness/BussinessDocType"),
+        ("//e:AttachmentEncoded/e:Attachment", lambda el: el.getparent().remove(el), "AttachmentEncoded/Attachment"),
+        ("//e:edXMLManifest/e:Reference", lambda el: el.getparent().remove(el), "edXMLManifest/Reference"),
+        ("//e:AttachmentEncoded/e:Attachment/e:ContentTransferEncoded", lambda el: el.getparent().remove(el),
+         "Attachment/ContentTransferEncoded"),
+    ],
+)
+def test_validate_names_the_offending_element(xpath, fn, element):
+    root = _mutate(xpath, fn)
+    with pytest.raises(ValidationError) as exc:
+        edxml.validate(root)
+    assert element in exc.value.element, exc.value
+    assert element in str(exc.value)
+
+
+def test_subject_of_exactly_500_characters_is_fine():
+    edxml.validate(edxml.build_edoc(sample_edoc(subject="ả" * 500)))
+
+
+def test_missing_attachment_message():
+    root = _mutate("//e:AttachmentEncoded/e:Attachment", lambda el: el.getparent().remove(el))
+    with pytest.raises(ValidationError, match="cid:attachment-1.*listed in edXMLManifest but missing"):
+        edxml.validate(root)
+
+
+def test_bare_attachment_elements_are_accepted():
+    # Seen in the wild: AttachmentEncoded children without the edXML namespace.
+    data = build_bytes(sample_edoc(attachments=[Attachment("a.txt", b"hello", "text/plain")]))
+    data = (
+        data.replace(b"edXML:AttachmentEncoded", b"AttachmentEncoded")
+        .replace(b"<edXML:Attachment>", b"<Attachment>")
+        .replace(b"</edXML:Attachment>", b"</Attachment>")
+    )
+    assert edxml.parse(data).attachments[0].data == b"hello"
+
+
+def test_document_id_helpers():
+    did = edxml.make_document_id(H41, date(2025, 3, 4), "45", "QĐ-UBND")
+    assert did == "000.00.00.H41,2025/03/04,45/QĐ-UBND"
+    assert edxml.parse_document_id(did) == (H41, date(2025, 3, 4), "45", "QĐ-UBND")
+    with pytest.raises(ValueError):
+        edxml.parse_document_id("000.00.01.H01,2018,10")
+
+
+# ----------------------------------------------------------------- hardened parsing
+
+XXE = b"""<?xml version="1.0"?>
+<!DOCTYPE edXML [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
+<edXML:edXML xmlns:edXML="http://www.mic.gov.vn/TBT/QCVN_102_2016"><edXML:edXMLEnvelope><edXML:edXMLHeader>
+<edXML:MessageHeader><edXML:Subject>&xxe;</edXML:Subject></edXML:MessageHeader>
+</edXML:edXMLHeader></edXML:edXMLEnvelope></edXML:edXML>"""
+
+LAUGHS = b"""<?xml version="1.0"?>
+<!DOCTYPE lolz [
+ <!ENTITY lol "lol">
+ <!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+ <!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+ <!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">
+ <!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;">
+ <!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;">
+ <!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;">
+ <!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">
+]>
+<edXML:edXML xmlns:edXML="http://www.mic.gov.vn/TBT/QCVN_102_2016"><edXML:Subject>&lol9;</edXML:Subject></edXML:edXML>"""
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        XXE,
+        LAUGHS,
+        b'<?xml version="1.0"?><!DOCTYPE edXML><edXML:edXML xmlns:edXML="http://www.mic.gov.vn/TBT/QCVN_102_2016"/>',
+        b'<!DOCTYPE edXML SYSTEM "http://127.0.0.1:9/evil.dtd"><edXML xmlns="http://www.mic.gov.vn/TBT/QCVN_102_2016"/>',
+        b'<!DOCTYPE edXML PUBLIC "-//X//Y" "file:///etc/passwd"><edXML xmlns="http://www.mic.gov.vn/TBT/QCVN_102_2016"/>',
+    ],
+    ids=["xxe", "billion-laughs", "plain-doctype", "external-dtd", "public-dtd"],
+)
+def test_any_dtd_is_forbidden(doc):
+    start = time.perf_counter()
+    with pytest.raises(ForbiddenDTD) as exc:
+        edxml.parse(doc)
+    assert exc.value.reason_code == "dtd_forbidden"
+    assert time.perf_counter() - start < 1.0
+    assert "root:" not in str(exc.value)  # nothing of /etc/passwd leaks into the error
+
+
+def test_dtd_inserted_into_a_real_message_is_forbidden():
+    data = build_bytes(sample_edoc())
+    data = data.replace(b"?>\n", b'?>\n<!DOCTYPE edXML [<!ENTITY x "y">]>\n', 1)
+    with pytest.raises(ForbiddenDTD):
+        edxml.parse(data)
+
+
+def test_message_size_limit():
+    data = build_bytes(sample_edoc())
+    with pytest.raises(MessageTooLarge) as exc:
+        edxml.parse(data, Limits(max_message_bytes=len(data) - 1))
+    assert exc.value.reason_code == "too_large"
+    edxml.parse(data, Limits(max_message_bytes=len(data)))
+
+
+def test_attachment_size_limit():
+    data = build_bytes(sample_edoc(attachments=[Attachment("big.bin", b"\0" * 5000)]))
+    with pytest.raises(MessageTooLarge, match="limit is 4999|exceeds 4999"):
+        edxml.parse(data, Limits(max_attachment_bytes=4999))
+    assert len(edxml.parse(data, Limits(max_attachment_bytes=5000)).attachments[0].data) == 5000
+
+
+def test_huge_text_node_is_too_large_not_a_crash():
+    # Beyond libxml2's 10 MB text node cap (huge_tree off): refused as too large.
+    blob = base64.b64encode(b"\0" * 7_600_000)
+    data = build_bytes(sample_edoc(attachments=[Attachment("x.bin", b"")]))
+    data = data.replace(b"<edXML:ContentTransferEncoded></edXML:ContentTransferEncoded>",
+                        b"<edXML:ContentTransferEncoded>" + blob + b"</edXML:ContentTransferEncoded>")
+    data = data.replace(b"<edXML:ContentTransferEncoded/>", b"<edXML:ContentTransferEncoded>" + blob + b"</edXML:ContentTransferEncoded>")
+    assert len(blob) > 10_000_000
+    with pytest.raises(MessageTooLarge):
+        edxml.parse(data)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    ["aGVsbG8", "aGVs*G8=", "aGVsbG8=aGVs", "aG=sbG8=", "aGVsbG8==", "aGVsbG8-", "aGV_bG8=", "####"],
+)
+def test_malformed_base64_is_refused(payload):
+    data = build_bytes(sample_edoc(attachments=[Attachment("a.txt", b"hello")]))
+    data = data.replace(base64.b64encode(b"hello"), payload.encode("latin-1"))
+    with pytest.raises(BadBase64) as exc:
+        edxml.parse(data)
+    assert exc.value.reason_code == "bad_base64"
+    assert "ContentTransferEncoded" in str(exc.value)
+
+
+def test_wrapped_base64_lines_are_accepted():
+    payload = bytes(range(256)) * 10
+    data = build_bytes(sample_edoc(attachments=[Attachment("a.bin", payload)]))
+    b64 = base64.b64encode(payload)
+    wrapped = b"\r\n".join(b64[i : i + 76] for i in range(0, len(b64), 76))
+    assert edxml.parse(data.replace(b64, wrapped)).attachments[0].data == payload
+
+
+def test_not_xml_is_malformed():
+    with pytest.raises(edxml.EdxmlError) as exc:
+        edxml.parse(b"%PDF-1.7 not xml")
+    assert exc.value.reason_code == "malformed"
+
+
+def test_wrong_root_is_malformed():
+    with pytest.raises(ValidationError):
+        edxml.validate(etree.fromstring(b"<edXML/>"))

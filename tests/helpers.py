@@ -1,0 +1,54 @@
+"""Small builders shared by the tests: an agency with officers, a procedure, a legal document."""
+import transaction
+from archive.security import agency_group_id
+from plone import api
+
+PASSWORD = "secret-password-1"
+AGENCY = "000.00.12.H41"
+OTHER_AGENCY = "000.00.17.H41"
+PROCEDURE = "1.009972"
+
+# user id -> (agency or None, function group or province group)
+OFFICERS = {
+    "reception": (AGENCY, "reception"),
+    "specialist": (AGENCY, "specialists"),
+    "leader": (AGENCY, "leaders"),
+    "archivist": (AGENCY, "archivists"),
+    "exchange": (AGENCY, "exchange"),
+    "other_reception": (OTHER_AGENCY, "reception"),
+    "other_leader": (OTHER_AGENCY, "leaders"),
+    "auditor": (None, "archive-auditors"),
+    "drafter": (None, "archive-legal-drafters"),
+    "reviewer": (None, "archive-legal-reviewers"),
+    "approver": (None, "archive-legal-approvers"),
+    "citizen": (None, None),
+}
+
+
+def build_province(portal):
+    """Two agencies, their officers and two procedures; committed so HTTP sees them."""
+    with api.env.adopt_roles(["Manager"]):
+        for code, name in ((AGENCY, "Sở Xây dựng"), (OTHER_AGENCY, "Sở Tư pháp")):
+            if code not in portal.agencies:
+                api.content.create(container=portal.agencies, type="Agency", id=code, title=name,
+                                   agency_code=code, level="department")
+        for code, title, agency in ((PROCEDURE, "Cấp giấy phép xây dựng", AGENCY),
+                                    ("2.000488", "Cấp Phiếu lý lịch tư pháp", OTHER_AGENCY)):
+            if code not in portal.procedures:
+                api.content.create(container=portal.procedures, type="Procedure", id=code, procedure_code=code,
+                                   title=title, sector="Xây dựng", agency_code=agency, processing_days=10.0,
+                                   result_type="Giấy phép", online_level="partial")
+        for user_id, (agency, group) in OFFICERS.items():
+            if api.user.get(username=user_id) is None:
+                api.user.create(email=f"{user_id}@example.org", username=user_id, password=PASSWORD)
+            if group:
+                group_id = agency_group_id(agency, group) if agency else group
+                api.group.add_user(groupname=group_id, username=user_id)
+    transaction.commit()
+
+
+def dossier_fields(**overrides):
+    fields = dict(procedure_code=PROCEDURE, applicant_name="Nguyễn Văn An", applicant_id="040201001234",
+                  applicant_address="Số 5, đường Lê Lợi, thành phố Vinh", channel="desk")
+    fields.update(overrides)
+    return fields
