@@ -25,7 +25,7 @@ OFFICERS = {
 }
 
 
-def build_province(portal):
+def build_province(portal, commit=True):
     """Two agencies, their officers and two procedures; committed so HTTP sees them."""
     with api.env.adopt_roles(["Manager"]):
         for code, name in ((AGENCY, "Sở Xây dựng"), (OTHER_AGENCY, "Sở Tư pháp")):
@@ -44,7 +44,8 @@ def build_province(portal):
             if group:
                 group_id = agency_group_id(agency, group) if agency else group
                 api.group.add_user(groupname=group_id, username=user_id)
-    transaction.commit()
+    if commit:
+        transaction.commit()
 
 
 def dossier_fields(**overrides):

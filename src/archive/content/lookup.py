@@ -9,6 +9,12 @@ def _one(**query):
 
 
 def procedure_by_code(code):
+    # Procedures are named by their code: traversal avoids a catalog query, which would
+    # also flush the indexing queue on every intake.
+    procedures = api.portal.get().get("procedures")
+    found = procedures.get(code) if procedures is not None and code else None
+    if found is not None and getattr(found, "procedure_code", None) == code:
+        return found
     return _one(portal_type="Procedure", procedure_code=code)
 
 

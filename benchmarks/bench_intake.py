@@ -1,0 +1,79 @@
+"""Intake benchmark, run inside Zope by benchmarks/run.py (zconsole run ... bench_intake.py).
+
+Creates N dossiers with two small component files each through the archive's own intake
+path, and in the same process N stock Plone Documents through plone.api, committing
+every 100 items in both cases; prints items per second, the ratio, and peak memory.
+"""
+import json
+import os
+import resource
+import time
+
+import transaction
+from AccessControl.SecurityManagement import newSecurityManager
+from archive.content.intake import receive_dossier
+from archive.pdf import simple_pdf
+from plone import api
+from Products.CMFPlone.factory import addPloneSite
+from Testing.makerequest import makerequest
+from zope.component.hooks import setSite
+from zope.globalrequest import setRequest
+
+N = int(os.environ.get("BENCH_N", "10000"))
+BATCH = 100
+app = makerequest(globals()["app"])
+setRequest(app.REQUEST)
+app.acl_users._doAddUser("bench", "bench-password", ["Manager"], [])
+newSecurityManager(None, app.acl_users.getUserById("bench").__of__(app.acl_users))
+site = addPloneSite(app, "bench", extension_ids=["plone.app.contenttypes:default", "archive:default"],
+                    setup_content=False, default_language="vi", portal_timezone="Asia/Ho_Chi_Minh")
+setSite(site)
+api.content.create(container=site.agencies, type="Agency", id="000.00.12.H41", title="Sở Xây dựng",
+                   agency_code="000.00.12.H41", level="department")
+api.content.create(container=site.procedures, type="Procedure", id="1.009972", procedure_code="1.009972",
+                   title="Cấp giấy phép xây dựng", sector="Xây dựng", agency_code="000.00.12.H41",
+                   processing_days=20.0, result_type="Giấy phép", online_level="partial")
+stock = api.content.create(container=site, type="Folder", id="stock", title="Stock documents")
+transaction.commit()
+shard = site.dossiers["000.00.12.H41"]
+pdf_a, pdf_b = simple_pdf("Don de nghi"), simple_pdf("Ban ve thiet ke")
+
+
+def peak_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run(create):
+    start = time.perf_counter()
+    for number in range(N):
+        create(number)
+        if number % BATCH == BATCH - 1:
+            transaction.commit()
+    transaction.commit()
+    return N / (time.perf_counter() - start), peak_mb()
+
+
+def intake(number):
+    receive_dossier(
+        shard,
+        components=[
+            {"title": "Đơn đề nghị cấp giấy phép", "filename": "don.pdf", "data": pdf_a, "kind": "original"},
+            {"title": "Bản vẽ thiết kế", "filename": "ban-ve.pdf", "data": pdf_b, "kind": "copy", "digitised": True},
+        ],
+        procedure_code="1.009972", applicant_name=f"Nguyễn Văn {number}", applicant_id=f"040201{number:06d}",
+        applicant_address="Số 5, đường Lê Lợi, thành phố Vinh", channel="desk",
+    )
+
+
+def document(number):
+    api.content.create(container=stock, type="Document", title=f"Tài liệu {number}",
+                       description="Văn bản thử nghiệm hiệu năng")
+
+
+dossier_rate, dossier_peak = run(intake)
+document_rate, document_peak = run(document)
+print("BENCH_INTAKE " + json.dumps({
+    "n": N, "dossiers_per_s": round(dossier_rate, 1), "documents_per_s": round(document_rate, 1),
+    "ratio": round(dossier_rate / document_rate, 2), "peak_rss_mb_after_dossiers": round(dossier_peak),
+    "peak_rss_mb_after_documents": round(document_peak),
+}))

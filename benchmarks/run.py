@@ -1,0 +1,45 @@
+"""`make bench`: runs each benchmark in a fresh throwaway Zope instance and prints its figures."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(TOP, "scripts"))
+from instance import write_instance  # noqa: E402
+
+
+def zope_run(script, env=None):
+    with tempfile.TemporaryDirectory() as home:
+        etc = write_instance(home)
+        result = subprocess.run(
+            [os.path.join(TOP, ".venv", "bin", "zconsole"), "run", os.path.join(etc, "zope.conf"), script],
+            capture_output=True, text=True, env={**os.environ, **(env or {})},
+        )
+        for line in result.stdout.splitlines():
+            if line.startswith("BENCH_"):
+                name, figures = line.split(" ", 1)
+                return json.loads(figures)
+        sys.exit(f"{script} failed:\n{result.stderr[-3000:]}")
+
+
+def main():
+    n = os.environ.get("BENCH_N", "10000")
+    print(f"Intake: {n} dossiers (2 components each) vs {n} stock Plone Documents ...", flush=True)
+    intake = zope_run(os.path.join(HERE, "bench_intake.py"), {"BENCH_N": n})
+    print(f"  dossiers/s            {intake['dossiers_per_s']}")
+    print(f"  stock documents/s     {intake['documents_per_s']}")
+    print(f"  ratio                 {intake['ratio']}x (target >= 5x)")
+    print(f"  peak RSS after intake {intake['peak_rss_mb_after_dossiers']} MB; after documents {intake['peak_rss_mb_after_documents']} MB")
+    sys.path.insert(0, os.path.join(TOP, "src"))
+    from archive.exchange import bench as exchange_bench
+
+    print("Exchange: 5 KB edXML message with one 100 KB attachment, one core ...", flush=True)
+    for key, value in exchange_bench.run(seconds=5.0).items():
+        print(f"  {key:30} {value}")
+
+
+if __name__ == "__main__":
+    main()
