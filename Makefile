@@ -9,6 +9,12 @@ PORT ?= 8080
 SITE_ID ?= Plone
 ADMIN_PASSWORD_FILE := var/admin-password
 PYTEST_ARGS ?=
+ES_VERSION ?= 8.19.7
+# Elasticsearch refuses to run as root, so as root the tests run it as `nobody`, which must
+# be able to reach its files: keep them outside a possibly private checkout in that case.
+ES_HOME ?= $(shell if [ "$$(id -u)" = 0 ]; then echo /opt/archive-cache/elasticsearch-$(ES_VERSION); else echo $(CURDIR)/.cache/elasticsearch-$(ES_VERSION); fi)
+export ARCHIVE_ES_HOME := $(ES_HOME)
+export ES_VERSION
 
 .PHONY: start test install system-deps elasticsearch bench test-buildout test-wheel clean
 
@@ -36,7 +42,7 @@ system-deps:
 	fi
 
 elasticsearch:
-	bash scripts/install-elasticsearch.sh
+	bash scripts/install-elasticsearch.sh $(ES_HOME)
 
 # --- running ----------------------------------------------------------------
 
