@@ -68,7 +68,6 @@ start: install $(ADMIN_PASSWORD_FILE)
 test: install system-deps elasticsearch
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 	$(MAKE) test-wheel
-	$(MAKE) test-buildout
 
 # A wheel built from the repository carries the profiles and the XML schemas.
 test-wheel: install
