@@ -5,22 +5,39 @@ from plone.dexterity.content import Item
 from Products.CMFCore.utils import getToolByName
 
 
-class ArchiveFolder(Container):
+class ArchiveRecord:
+    """Class-level answers for the attributes the catalog asks every object for.
+
+    Without them a missing attribute walks Dexterity's schema fallback and then
+    acquisition up to the site root: slow (most of an intake's time went there) and
+    wrong (a component would be indexed with its dossier's codes). Fields with a schema
+    default other than None are not listed, so their defaults still apply.
+    """
+
+    agency_code = procedure_code = dossier_code = result_code = applicant_id = None
+    number_notation = document_type = effect_status = legal_relations = None
+    status_code = timeliness = received = due = None
+    # Plone core catalog columns our types do not have.
+    exclude_from_nav = False
+    start = end = sync_uid = cmf_uid = location = in_reply_to = getRemoteUrl = None
+
+
+class ArchiveFolder(Container, ArchiveRecord):
     """A section or agency shard. Unordered: a BTree without an order list, so a
     million children add in O(log n) and concurrent adds do not fight over one list."""
 
     _ordering = "unordered"
 
 
-class Agency(Item):
+class Agency(Item, ArchiveRecord):
     pass
 
 
-class Procedure(Item):
+class Procedure(Item, ArchiveRecord):
     pass
 
 
-class Dossier(Container):
+class Dossier(Container, ArchiveRecord):
     """Holds its components as DossierComponent items."""
 
     _ordering = "unordered"
@@ -37,15 +54,15 @@ class Dossier(Container):
         return [obj for obj in self.objectValues() if obj.portal_type == "DossierComponent"]
 
 
-class DossierComponent(Item):
+class DossierComponent(Item, ArchiveRecord):
     pass
 
 
-class Result(Item):
+class Result(Item, ArchiveRecord):
     pass
 
 
-class LegalDocument(Container):
+class LegalDocument(Container, ArchiveRecord):
     """A legal normative document; attachments are File items inside it."""
 
     @property
@@ -55,5 +72,5 @@ class LegalDocument(Container):
         return effect_status(self)
 
 
-class Attachment(Item):
+class Attachment(Item, ArchiveRecord):
     """A file attached to a legal document; it follows its parent's workflow."""
