@@ -1,0 +1,134 @@
+"""The search outbox: index work recorded in ZODB in the same transaction as the change.
+
+Plone's indexing queue hands every catalog (re)index and unindex to each registered
+IIndexQueueProcessor just before commit; ours records the affected archive item in a
+BTree keyed by UID (the latest action wins, concurrent changes to different items touch
+different buckets). After commit a Celery task is asked to drain it; if the broker is
+down the entries simply wait for the periodic drain. Nothing leaves the transaction
+without being written here first.
+"""
+import time
+import uuid
+
+import transaction
+from Acquisition import aq_inner
+from Acquisition import aq_parent
+from BTrees.OOBTree import OOBTree
+from persistent.mapping import PersistentMapping
+from Products.CMFCore.interfaces import IIndexQueueProcessor
+from zope.annotation.interfaces import IAnnotations
+from zope.component.hooks import getSite
+from zope.interface import implementer
+
+from archive.search.settings import get_settings
+
+KEY = "archive.search.outbox"
+SEARCHED_TYPES = ("Dossier", "Result", "LegalDocument")
+# Parts whose text belongs to their parent's search document.
+PART_TYPES = ("DossierComponent", "ArchiveAttachment")
+
+
+def outbox(site=None, create=True):
+    site = site or getSite()
+    annotations = IAnnotations(site)
+    entries = annotations.get(KEY)
+    if entries is None and create:
+        entries = annotations[KEY] = OOBTree()
+    return entries
+
+
+def record(uid, action, path):
+    """Note that `uid` must be indexed or deleted; returns the entry's stamp."""
+    stamp = f"{time.time():.6f}-{uuid.uuid4().hex[:8]}"
+    outbox()[uid] = PersistentMapping({"action": action, "path": path, "stamp": stamp})
+    _after_commit_drain()
+    return stamp
+
+
+def pending(limit=None, site=None):
+    entries = outbox(site, create=False)
+    if not entries:
+        return []
+    items = []
+    for uid, entry in entries.items():
+        items.append((uid, dict(entry)))
+        if limit and len(items) >= limit:
+            break
+    return items
+
+
+def acknowledge(pairs, site=None):
+    """Remove entries whose stamp is still the one the worker indexed (newer work stays)."""
+    entries = outbox(site, create=False)
+    removed = 0
+    for uid, stamp in pairs:
+        entry = entries.get(uid) if entries is not None else None
+        if entry is not None and entry["stamp"] == stamp:
+            del entries[uid]
+            removed += 1
+    return removed
+
+
+def _searched_item(obj):
+    portal_type = getattr(obj, "portal_type", None)
+    if portal_type in SEARCHED_TYPES:
+        return obj
+    if portal_type in PART_TYPES:
+        parent = aq_parent(aq_inner(obj))
+        if getattr(parent, "portal_type", None) in SEARCHED_TYPES:
+            return parent
+    return None
+
+
+def _uid(obj):
+    return getattr(obj, "_plone.uuid", None) or getattr(obj, "UID", lambda: None)()
+
+
+def _after_commit_drain():
+    txn = transaction.get()
+    if getattr(txn, "_archive_drain_hooked", False):
+        return
+    txn._archive_drain_hooked = True
+    txn.addAfterCommitHook(_request_drain)
+
+
+def _request_drain(committed):
+    if committed:
+        from archive.tasks.client import request_drain
+
+        request_drain()
+
+
+@implementer(IIndexQueueProcessor)
+class OutboxProcessor:
+    """Feeds the outbox from Plone's indexing queue (only when search is configured)."""
+
+    def _enabled(self):
+        return get_settings().enabled
+
+    def index(self, obj, attributes=None):
+        self._note(obj, "index")
+
+    def reindex(self, obj, attributes=None, update_metadata=False):
+        self._note(obj, "index")
+
+    def unindex(self, obj):
+        item = _searched_item(obj)
+        if item is obj and self._enabled():
+            record(_uid(obj), "delete", "/".join(obj.getPhysicalPath()))
+        elif item is not None and self._enabled():
+            record(_uid(item), "index", "/".join(item.getPhysicalPath()))
+
+    def _note(self, obj, action):
+        item = _searched_item(obj)
+        if item is not None and self._enabled():
+            record(_uid(item), action, "/".join(item.getPhysicalPath()))
+
+    def begin(self):
+        pass
+
+    def commit(self):
+        pass
+
+    def abort(self):
+        pass

@@ -1,0 +1,27 @@
+"""The Celery app of the archive's workers.
+
+Run a worker (with the periodic drain built in):
+    ARCHIVE_BROKER_URL=redis://127.0.0.1:6379/0 ARCHIVE_SITE_URL=http://127.0.0.1:8080/Plone \
+    ARCHIVE_SERVICE_AUTH=admin:PASSWORD ARCHIVE_ES_URL=http://127.0.0.1:9200 \
+    .venv/bin/celery -A archive.tasks.app worker -B --loglevel=INFO
+
+Workers never open the ZODB: they fetch documents from Zope's @search-outbox over HTTP
+and write them to Elasticsearch, so any number of them can run beside FileStorage,
+ZEO or RelStorage instances.
+"""
+import os
+
+from celery import Celery
+
+DRAIN_EVERY_SECONDS = float(os.environ.get("ARCHIVE_DRAIN_EVERY", "10"))
+
+app = Celery("archive", broker=os.environ.get("ARCHIVE_BROKER_URL", "redis://127.0.0.1:6379/0"),
+             include=["archive.tasks.search"])
+app.conf.update(
+    task_acks_late=True,  # a worker killed mid-batch leaves the message for another
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    task_default_queue="archive",
+    broker_connection_retry_on_startup=True,
+    beat_schedule={"drain-search-outbox": {"task": "archive.search.drain", "schedule": DRAIN_EVERY_SECONDS}},
+)

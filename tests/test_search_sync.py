@@ -1,0 +1,182 @@
+"""Search kept in step: the outbox, a real Celery worker on a real Redis, a real Elasticsearch.
+
+Each fault test ends with zero differences between the catalog and the index.
+"""
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+import pytest
+import requests
+import transaction
+from archive.testing import ARCHIVE_FUNCTIONAL_TESTING
+from plone import api
+from plone.app.testing import SITE_OWNER_NAME
+from plone.app.testing import SITE_OWNER_PASSWORD
+
+from helpers import AGENCY
+from helpers import PASSWORD
+from helpers import build_province
+from helpers import dossier_fields
+
+CELERY = os.path.join(os.path.dirname(sys.executable), "celery")
+
+
+class Worker:
+    """A Celery worker process with the periodic drain built in."""
+
+    def __init__(self, env):
+        self.env = env
+        self.process = None
+        self.dir = tempfile.mkdtemp(prefix="archive-worker-")
+
+    def start(self):
+        log = open(os.path.join(self.dir, "worker.log"), "ab")
+        self.process = subprocess.Popen(
+            [CELERY, "-A", "archive.tasks.app", "worker", "-B", "--pool=solo", "--loglevel=INFO",
+             "-s", os.path.join(self.dir, "beat-schedule"), "--without-gossip", "--without-mingle"],
+            env={**os.environ, **self.env}, stdout=log, stderr=subprocess.STDOUT, cwd=self.dir)
+
+    def kill(self):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(30)
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def log(self):
+        with open(os.path.join(self.dir, "worker.log"), "rb") as log:
+            return log.read().decode("utf-8", "replace")[-4000:]
+
+
+class TestSearchSync(unittest.TestCase):
+    layer = ARCHIVE_FUNCTIONAL_TESTING
+
+    @pytest.fixture(autouse=True)
+    def services(self, elasticsearch, redis_server):
+        self.es, self.redis = elasticsearch, redis_server
+
+    def setUp(self):
+        self.portal = self.layer["portal"]
+        self.url = f"http://{self.layer['host']}:{self.layer['port']}/plone"
+        self.prefix = f"t{int(time.time() * 1000) % 10**9}"
+        os.environ.update(ARCHIVE_ES_URL=self.es.url, ARCHIVE_BROKER_URL=self.redis.url, ARCHIVE_ES_PREFIX=self.prefix)
+        build_province(self.portal)
+        self.worker = Worker({
+            "ARCHIVE_BROKER_URL": self.redis.url, "ARCHIVE_SITE_URL": self.url,
+            "ARCHIVE_SERVICE_AUTH": f"{SITE_OWNER_NAME}:{SITE_OWNER_PASSWORD}",
+            "ARCHIVE_ES_URL": self.es.url, "ARCHIVE_ES_PREFIX": self.prefix, "ARCHIVE_DRAIN_EVERY": "2",
+        })
+        self.worker.start()
+
+    def tearDown(self):
+        self.worker.stop()
+        for name in ("ARCHIVE_ES_URL", "ARCHIVE_BROKER_URL", "ARCHIVE_ES_PREFIX"):
+            os.environ.pop(name, None)
+
+    # -- helpers -------------------------------------------------------------------
+
+    def call(self, method, path, user=None, **kwargs):
+        auth = (SITE_OWNER_NAME, SITE_OWNER_PASSWORD) if user == "admin" else ((user, PASSWORD) if user else None)
+        url = path if path.startswith("http") else self.url + path
+        return requests.request(method, url, auth=auth, headers={"Accept": "application/json"},
+                                timeout=60, **kwargs)
+
+    def receive(self, count, **overrides):
+        urls = []
+        for number in range(count):
+            answer = self.call("POST", f"/dossiers/{AGENCY}", "reception",
+                               json={"@type": "Dossier", **dossier_fields(**overrides)})
+            self.assertEqual(answer.status_code, 201, answer.text)
+            urls.append(answer.json()["@id"])
+        return urls
+
+    def index_ids(self):
+        index = f"{self.prefix}-archive"
+        requests.post(f"{self.es.url}/{index}/_refresh", timeout=30)
+        answer = requests.get(f"{self.es.url}/{index}/_search",
+                              json={"size": 10000, "_source": ["modified"]}, timeout=30)
+        if answer.status_code == 404:
+            return {}
+        return {hit["_id"]: hit["_source"].get("modified") for hit in answer.json()["hits"]["hits"]}
+
+    def catalog_ids(self):
+        transaction.begin()
+        catalog = api.portal.get_tool("portal_catalog")
+        return {b.UID for b in catalog.unrestrictedSearchResults(portal_type=["Dossier", "Result", "LegalDocument"])}
+
+    def pending(self):
+        return self.call("GET", "/@search-outbox", "admin", params={"limit": 1}).json()["pending"]
+
+    def wait_in_step(self, timeout=120):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.pending() == 0 and set(self.index_ids()) == self.catalog_ids():
+                return
+            time.sleep(1)
+        self.fail(f"not in step after {timeout}s: pending={self.pending()} "
+                  f"index={len(self.index_ids())} catalog={len(self.catalog_ids())}\n{self.worker.log()}")
+
+    # -- behaviour ---------------------------------------------------------------
+
+    def test_changes_reach_the_index_and_search_is_restricted(self):
+        urls = self.receive(3, applicant_name="Nguyễn Văn Quyết")
+        self.receive(1, applicant_name="Trần Thị Lan")
+        self.wait_in_step()
+        for text in ("nguyen van quyet", "Nguyễn Văn Quyết"):
+            found = self.call("GET", "/@archive-search", "leader", params={"SearchableText": text})
+            self.assertEqual(found.status_code, 200, found.text)
+            self.assertEqual(found.json()["items_total"], 3, text)
+        self.assertEqual(self.call("GET", "/@archive-search", "other_reception",
+                                   params={"SearchableText": "quyet"}).json()["items_total"], 0)
+        self.assertEqual(self.call("GET", "/@archive-search", params={"SearchableText": "quyet"}).json()["items_total"], 0)
+        # A workflow change and a deletion follow.
+        fired = self.call("POST", urls[0] + "/@workflow/start_processing", "reception")
+        self.assertEqual(fired.status_code, 200, (urls, fired.text[:500]))
+        self.assertEqual(self.call("DELETE", urls[1], "admin").status_code, 204)
+        self.wait_in_step()
+        facets = self.call("GET", "/@archive-search", "leader", params={"SearchableText": "quyet"}).json()["facets"]
+        states = {f["value"]: f["count"] for f in facets["review_state"]}
+        self.assertEqual(states, {"received": 1, "processing": 1})
+
+    def test_elasticsearch_stopped_while_200_items_are_written(self):
+        self.es.stop()
+        try:
+            urls = self.receive(200)
+            for url in urls[:50]:
+                self.assertEqual(self.call("PATCH", url, "reception", json={"applicant_phone": "0912345678"}).status_code, 204)
+            self.assertGreater(self.pending(), 0)
+            down = self.call("GET", "/@archive-search", "leader", params={"SearchableText": "Nguyễn"})
+            self.assertEqual(down.status_code, 503)
+            self.assertIn("unavailable", down.json()["error"]["message"])
+        finally:
+            self.es.start()
+        self.wait_in_step(timeout=240)
+
+    def test_broker_stopped_during_writes(self):
+        self.redis.stop()
+        try:
+            self.receive(20)
+            self.assertGreater(self.pending(), 0)
+        finally:
+            self.redis.start()
+        self.wait_in_step(timeout=180)
+
+    def test_worker_killed_in_the_middle_of_a_batch(self):
+        self.receive(30)
+        time.sleep(0.5)
+        self.worker.kill()
+        self.receive(10)
+        self.assertGreater(self.pending(), 0)
+        self.worker.start()
+        self.wait_in_step(timeout=180)
