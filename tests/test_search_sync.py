@@ -180,3 +180,53 @@ class TestSearchSync(unittest.TestCase):
         self.assertGreater(self.pending(), 0)
         self.worker.start()
         self.wait_in_step(timeout=180)
+
+    def archive_command(self, *args):
+        env = {**os.environ, "ARCHIVE_SITE_URL": self.url, "ARCHIVE_SERVICE_AUTH": f"{SITE_OWNER_NAME}:{SITE_OWNER_PASSWORD}",
+               "ARCHIVE_ES_URL": self.es.url, "ARCHIVE_ES_PREFIX": self.prefix}
+        archive = os.path.join(os.path.dirname(sys.executable), "archive")
+        return subprocess.run([archive, "search", *args], env=env, capture_output=True, text=True, timeout=300)
+
+    def test_reconcile_finds_and_repairs_differences(self):
+        self.receive(5)
+        self.wait_in_step()
+        self.worker.stop()  # the command repairs on its own
+        index = f"{self.prefix}-archive"
+        lost = sorted(self.index_ids())[0]
+        requests.delete(f"{self.es.url}/{index}/_doc/{lost}", params={"refresh": "true"}, timeout=30)
+        requests.put(f"{self.es.url}/{index}/_doc/not-in-the-site", params={"refresh": "true"},
+                     json={"uid": "not-in-the-site", "title": "orphan", "allowedRolesAndUsers": ["Anonymous"]}, timeout=30)
+        dry = self.archive_command("reconcile", "--dry-run")
+        self.assertIn("missing: 1", dry.stdout)
+        self.assertIn("orphaned: 1", dry.stdout)
+        self.assertIn(lost, dry.stdout)
+        fixed = self.archive_command("reconcile")
+        self.assertEqual(fixed.returncode, 0, fixed.stdout + fixed.stderr)
+        self.assertIn("after repair: 0 differences", fixed.stdout)
+        self.assertEqual(set(self.index_ids()), self.catalog_ids())
+
+    def test_reindex_swaps_the_alias_without_downtime(self):
+        self.receive(10)
+        self.wait_in_step()
+        import threading
+
+        failures, answers, stop = [], [], threading.Event()
+
+        def keep_searching():
+            while not stop.is_set():
+                answer = self.call("GET", "/@archive-search", "leader", params={"SearchableText": "Nguyễn"})
+                (answers if answer.status_code == 200 and answer.json()["items_total"] == 10 else failures).append(answer.status_code)
+
+        searcher = threading.Thread(target=keep_searching)
+        searcher.start()
+        try:
+            done = self.archive_command("reindex")
+        finally:
+            stop.set()
+            searcher.join(60)
+        self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+        self.assertIn("10 documents in", done.stdout)
+        self.assertEqual(failures, [])
+        self.assertGreater(len(answers), 0)
+        aliases = requests.get(f"{self.es.url}/_alias/{self.prefix}-archive", timeout=30).json()
+        self.assertEqual(list(aliases), [f"{self.prefix}-archive-v2"])

@@ -45,3 +45,28 @@ class OutboxAcknowledge(Service):
         alsoProvides(self.request, plone.protect.interfaces.IDisableCSRFProtection)
         pairs = [tuple(pair) for pair in json_body(self.request).get("done", [])]
         return {"removed": outbox.acknowledge(pairs, self.context)}
+
+
+class Inventory(Service):
+    """GET @search-inventory?b_start=0&b_size=1000[&documents=1][&uids=a,b]: every searched
+    item (or the given ones) with its modification time in seconds, optionally with its
+    document — for reconcile and reindex."""
+
+    def reply(self):
+        start = int(self.request.form.get("b_start", 0))
+        size = min(int(self.request.form.get("b_size", 1000)), 5000)
+        with_documents = self.request.form.get("documents") in ("1", "true")
+        catalog = getToolByName(self.context, "portal_catalog")
+        query = {"portal_type": list(outbox.SEARCHED_TYPES), "sort_on": "UID"}
+        if self.request.form.get("uids"):
+            query["UID"] = self.request.form["uids"].split(",")
+        brains = catalog.unrestrictedSearchResults(**query)
+        items = []
+        for brain in brains[start:start + size]:
+            item = {"uid": brain.UID, "modified": int(brain.modified.timeTime())}
+            if with_documents:
+                obj = brain._unrestrictedGetObject()
+                item["doc"] = document_for(obj)
+                item["version"] = modified_version(obj)
+            items.append(item)
+        return {"items": items, "items_total": len(brains)}
