@@ -53,6 +53,7 @@ setup(
         "signxml",
         "cryptography",
         "requests",
+        "pypdf",
         "celery",
         "redis",
     ],

@@ -2,6 +2,7 @@
 
 Each fault test ends with zero differences between the catalog and the index.
 """
+import base64
 import os
 import signal
 import subprocess
@@ -13,6 +14,7 @@ import unittest
 import pytest
 import requests
 import transaction
+from archive.pdf import simple_pdf
 from archive.testing import ARCHIVE_FUNCTIONAL_TESTING
 from plone import api
 from plone.app.testing import SITE_OWNER_NAME
@@ -140,6 +142,15 @@ class TestSearchSync(unittest.TestCase):
         self.assertEqual(self.call("GET", "/@archive-search", "other_reception",
                                    params={"SearchableText": "quyet"}).json()["items_total"], 0)
         self.assertEqual(self.call("GET", "/@archive-search", params={"SearchableText": "quyet"}).json()["items_total"], 0)
+        # Text inside an attached PDF is found, through the dossier that holds it.
+        pdf = base64.b64encode(simple_pdf("Ban ve mat bang Thanhphanbimat")).decode()
+        added = self.call("POST", urls[2], "reception", json={
+            "@type": "DossierComponent", "title": "Bản vẽ", "kind": "copy",
+            "file": {"data": pdf, "encoding": "base64", "filename": "ban-ve.pdf", "content-type": "application/pdf"}})
+        self.assertEqual(added.status_code, 201, added.text)
+        self.wait_in_step()
+        inside = self.call("GET", "/@archive-search", "leader", params={"SearchableText": "thanhphanbimat"}).json()
+        self.assertEqual([item["@id"] for item in inside["items"]], [urls[2]])
         # A workflow change and a deletion follow.
         fired = self.call("POST", urls[0] + "/@workflow/start_processing", "reception")
         self.assertEqual(fired.status_code, 200, (urls, fired.text[:500]))

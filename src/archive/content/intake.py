@@ -14,6 +14,9 @@ from plone import api
 from plone.dexterity.utils import createContent
 from plone.namedfile.file import NamedBlobFile
 from Products.CMFCore.utils import _checkPermission
+from zope.container.contained import ObjectAddedEvent
+from OFS.event import ObjectWillBeAddedEvent
+from zope.event import notify
 
 DEFAULT_TEMPLATE = "{agency}-{date:%y%m%d}-{seq:04d}"
 
@@ -60,11 +63,20 @@ def receive_dossier(container, components=(), **fields):
     dossier = createContent("Dossier", **fields)
     code = issue_dossier_code(container, dossier, procedure)
     dossier.id = code
-    container._setObject(code, dossier)
+    _add_to_shard(container, code, dossier)
     dossier = container._getOb(code)
     for number, component in enumerate(components, start=1):
         add_component(dossier, f"component-{number}", **component)
     return dossier
+
+
+def _add_to_shard(container, name, obj):
+    """Add with the ObjectAddedEvent but without a ContainerModifiedEvent on the shard:
+    a shard is a bucket, not a document, so reindexing it on every arrival would only
+    add work and a write that every concurrent intake at the agency conflicts on."""
+    notify(ObjectWillBeAddedEvent(obj, container, name))
+    container._setObject(name, obj, suppress_events=True)
+    notify(ObjectAddedEvent(container._getOb(name), container, name))
 
 
 def add_component(dossier, id_, title, filename, data, kind="original", digitised=False, content_type="application/pdf"):
@@ -76,5 +88,5 @@ def add_component(dossier, id_, title, filename, data, kind="original", digitise
         file=NamedBlobFile(data=data, filename=filename, contentType=content_type),
     )
     component.id = id_
-    dossier._setObject(id_, component)
+    _add_to_shard(dossier, id_, component)
     return dossier._getOb(id_)

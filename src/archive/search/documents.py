@@ -4,6 +4,7 @@ from Products.CMFCore.utils import getToolByName
 from zope.component import queryMultiAdapter
 
 from archive.search.mapping import build_document
+from archive.search.text import file_text
 
 
 def _indexed(obj, catalog, name):
@@ -29,7 +30,11 @@ def document_for(obj):
     workflow = getToolByName(obj, "portal_workflow")
     text = _indexed(obj, catalog, "SearchableText") or ""
     parts = [child for child in obj.objectValues()] if hasattr(obj, "objectValues") else []
-    text = " ".join([text] + [getattr(part, "title", "") or "" for part in parts])
+    texts = [text, file_text(getattr(obj, "file", None))]
+    for part in parts:
+        texts.append(getattr(part, "title", "") or "")
+        texts.append(file_text(getattr(part, "file", None)))
+    text = " ".join(t for t in texts if t)
     codes = [getattr(obj, "number_notation", None)]
     effective = obj.effective() if hasattr(obj, "effective") else None
     expires = obj.expires() if hasattr(obj, "expires") else None
