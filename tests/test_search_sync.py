@@ -142,6 +142,15 @@ class TestSearchSync(unittest.TestCase):
         self.assertEqual(self.call("GET", "/@archive-search", "other_reception",
                                    params={"SearchableText": "quyet"}).json()["items_total"], 0)
         self.assertEqual(self.call("GET", "/@archive-search", params={"SearchableText": "quyet"}).json()["items_total"], 0)
+        # plone.restapi's @search keeps its shape and is answered by Elasticsearch.
+        plain = self.call("GET", "/@search", "leader", params={"SearchableText": "nguyen van quyet", "portal_type": "Dossier",
+                                                               "b_size": 2, "metadata_fields": "dossier_code"}).json()
+        self.assertEqual(plain["items_total"], 3)
+        self.assertEqual(len(plain["items"]), 2)
+        self.assertIn("next", plain["batching"])
+        self.assertTrue(all(item["dossier_code"] for item in plain["items"]))
+        hidden = self.call("GET", "/@search", "other_reception", params={"SearchableText": "quyet", "portal_type": "Dossier"})
+        self.assertEqual(hidden.json()["items_total"], 0)
         # Text inside an attached PDF is found, through the dossier that holds it.
         pdf = base64.b64encode(simple_pdf("Ban ve mat bang Thanhphanbimat")).decode()
         added = self.call("POST", urls[2], "reception", json={
@@ -170,6 +179,8 @@ class TestSearchSync(unittest.TestCase):
             down = self.call("GET", "/@archive-search", "leader", params={"SearchableText": "Nguyễn"})
             self.assertEqual(down.status_code, 503)
             self.assertIn("unavailable", down.json()["error"]["message"])
+            plain = self.call("GET", "/@search", "leader", params={"SearchableText": "Nguyễn", "portal_type": "Dossier"})
+            self.assertEqual(plain.status_code, 503)
         finally:
             self.es.start()
         self.wait_in_step(timeout=240)
