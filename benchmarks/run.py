@@ -25,6 +25,14 @@ def zope_run(script, env=None):
         sys.exit(f"{script} failed:\n{result.stderr[-3000:]}")
 
 
+def run_script(script, marker, env):
+    result = subprocess.run([sys.executable, script], capture_output=True, text=True, env={**os.environ, **env})
+    for line in result.stdout.splitlines():
+        if line.startswith(marker + " "):
+            return json.loads(line.split(" ", 1)[1])
+    sys.exit(f"{script} failed:\n{result.stderr[-3000:]}")
+
+
 def main():
     n = os.environ.get("BENCH_N", "10000")
     print(f"Intake: {n} dossiers (2 components each) vs {n} stock Plone Documents ...", flush=True)
@@ -33,6 +41,13 @@ def main():
     print(f"  stock documents/s     {intake['documents_per_s']}")
     print(f"  ratio                 {intake['ratio']}x (target >= 5x)")
     print(f"  peak RSS after intake {intake['peak_rss_mb_after_dossiers']} MB; after documents {intake['peak_rss_mb_after_documents']} MB")
+    search_n = os.environ.get("BENCH_SEARCH_N", "100000")
+    print(f"Search: {search_n} dossiers, real Elasticsearch, Redis and Celery worker ...", flush=True)
+    search = run_script(os.path.join(HERE, "bench_search.py"), "BENCH_SEARCH", {"BENCH_SEARCH_N": search_n})
+    print(f"  indexing through the worker  {search['index_docs_per_s']} documents/s (target >= 2000)")
+    print(f"  full reindex                 {search['reindex_s']} s")
+    print(f"  Elasticsearch p50 / p95      {search['es_p50_ms']} / {search['es_p95_ms']} ms (target p95 <= 50)")
+    print(f"  ZCatalog p50 / p95           {search['catalog_p50_ms']} / {search['catalog_p95_ms']} ms")
     sys.path.insert(0, os.path.join(TOP, "src"))
     from archive.exchange import bench as exchange_bench
 
