@@ -47,6 +47,7 @@ def main():
     print(f"  indexing through the worker  {search['index_docs_per_s']} documents/s (target >= 2000)")
     print(f"  full reindex                 {search['reindex_s']} s")
     print(f"  Elasticsearch p50 / p95      {search['es_p50_ms']} / {search['es_p95_ms']} ms (target p95 <= 50)")
+    print(f"  ... with facets, highlights  {search['es_full_p50_ms']} / {search['es_full_p95_ms']} ms")
     print(f"  ZCatalog p50 / p95           {search['catalog_p50_ms']} / {search['catalog_p95_ms']} ms")
     sys.path.insert(0, os.path.join(TOP, "src"))
     from archive.exchange import bench as exchange_bench
