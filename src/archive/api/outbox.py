@@ -13,10 +13,12 @@ from archive.search.documents import modified_version
 MAX_BATCH = 1000
 
 
-def _find(site, uid):
+def _find_all(site, uids):
+    """One catalog query for a whole batch: {uid: object} for those that still exist."""
+    if not uids:
+        return {}
     catalog = getToolByName(site, "portal_catalog")
-    brains = catalog.unrestrictedSearchResults(UID=uid)
-    return brains[0]._unrestrictedGetObject() if brains else None
+    return {b.UID: b._unrestrictedGetObject() for b in catalog.unrestrictedSearchResults(UID=list(uids))}
 
 
 class OutboxGet(Service):
@@ -25,17 +27,19 @@ class OutboxGet(Service):
     def reply(self):
         limit = min(int(self.request.form.get("limit", 500)), MAX_BATCH)
         items = []
-        for uid, entry in outbox.pending(limit, self.context):
+        entries = outbox.pending(limit, self.context)
+        found = _find_all(self.context, [uid for uid, entry in entries if entry["action"] == "index"])
+        for uid, entry in entries:
             item = {"uid": uid, "stamp": entry["stamp"], "action": entry["action"], "path": entry["path"]}
-            obj = _find(self.context, uid) if entry["action"] == "index" else None
+            obj = found.get(uid) if entry["action"] == "index" else None
             if obj is None:
                 item["action"] = "delete"
             else:
                 item["doc"] = document_for(obj)
                 item["version"] = modified_version(obj)
             items.append(item)
-        entries = outbox.outbox(self.context, create=False)
-        return {"items": items, "pending": len(entries) if entries is not None else 0}
+        stored = outbox.outbox(self.context, create=False)
+        return {"items": items, "pending": len(stored) if stored is not None else 0}
 
 
 class OutboxAcknowledge(Service):
