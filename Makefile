@@ -56,7 +56,7 @@ start: install $(ADMIN_PASSWORD_FILE)
 	@export ARCHIVE_ADMIN_PASSWORD="$$(cat $(ADMIN_PASSWORD_FILE))" ARCHIVE_DEMO_PASSWORD="$$(cat $(ADMIN_PASSWORD_FILE))" ARCHIVE_SITE_ID=$(SITE_ID); \
 	  $(BIN)/zconsole run $(INSTANCE)/etc/zope.conf scripts/create_site.py 2>&1 | grep -v -E "WARNING|^$$" ; \
 	  echo ""; \
-	  echo "  Archive: http://$(HOST):$(PORT)/$(SITE_ID)"; \
+	  echo "  Archive: http://$(if $(filter 127.0.0.1,$(HOST)),localhost,$(HOST)):$(PORT)/$(SITE_ID)"; \
 	  echo "  Log in as admin / $$ARCHIVE_ADMIN_PASSWORD (password kept in $(ADMIN_PASSWORD_FILE))"; \
 	  echo "  Demo officers (same password): tiepnhan, chuyenvien, lanhdao, phapche, luutru, lienthong, thanhtra"; \
 	  echo "  Stop with Ctrl-C. Data stays in $(INSTANCE)/filestorage and $(INSTANCE)/blobstorage."; \

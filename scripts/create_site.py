@@ -29,7 +29,9 @@ admin = users.getUserById("admin").__of__(users)
 newSecurityManager(None, admin)
 
 if site_id not in app.objectIds():
-    extensions = ["plone.app.contenttypes:default", "plone.restapi:default", "archive:default"]
+    # The classic UI: what plone.classicui's "classic" distribution applies, plus the archive.
+    extensions = ["plone.app.contenttypes:default", "plone.app.layout:default", "plonetheme.barceloneta:default",
+                  "plone.restapi:default", "archive:default"]
     if with_demo:
         extensions.append("archive:demo")
     site = addPloneSite(

@@ -1,0 +1,237 @@
+"""REST services of the exchange: officers send and answer, workers drain the outbox and feed the inbox."""
+import base64
+import logging
+
+from plone import api
+from plone.restapi.deserializer import json_body
+from plone.restapi.services import Service
+from zope.interface import alsoProvides
+
+import plone.protect.interfaces
+
+from archive.exchange import edxml
+from archive.exchange.errors import ExchangeError
+from archive.exchange.errors import RefusedMessage
+from archive.exchange.site import inbox
+from archive.exchange.site import messages
+from archive.exchange.site import store
+from archive.exchange.site.settings import NotConfigured
+from archive.exchange.site.settings import get_settings
+
+logger = logging.getLogger("archive.exchange.site")
+MAX_BATCH = 100
+# Codes an officer of the receiving agency may answer with (01 is sent automatically on arrival).
+OFFICER_STATUS_CODES = ("02", "03", "04", "05", "06")
+
+
+def _no_csrf(request):
+    # Called with basic auth by workers and REST clients; plone.protect's token does not apply.
+    alsoProvides(request, plone.protect.interfaces.IDisableCSRFProtection)
+
+
+class ExchangeService(Service):
+    def error(self, status, type_, message, **extra):
+        self.request.response.setStatus(status)
+        return {"error": {"type": type_, "message": message, **extra}}
+
+    def body(self):
+        try:
+            data = json_body(self.request)
+        except Exception:  # noqa: BLE001 - restapi raises a bare exception on bad JSON
+            return None
+        return data if isinstance(data, dict) else None
+
+
+class SendPost(ExchangeService):
+    """POST <legal document>/@exchange-send {"to": ["OrganId", ...]}: sign and queue the edoc."""
+
+    def reply(self):
+        _no_csrf(self.request)
+        body = self.body()
+        if body is None:
+            return self.error(400, "BadRequest", "the body must be a JSON object", field="to")
+        settings = get_settings()
+        receivers = body.get("to")
+        if not isinstance(receivers, list) or not receivers or not all(isinstance(r, str) for r in receivers):
+            return self.error(400, "BadRequest", "to: a non-empty list of OrganIds is required", field="to")
+        receivers = list(dict.fromkeys(r.strip() for r in receivers))
+        for organ_id in receivers:
+            if not edxml.ORGAN_ID_RE.match(organ_id) or len(organ_id) > edxml.ORGAN_ID_MAX:
+                return self.error(400, "BadRequest", f"to: {organ_id!r} is not an OrganId", field="to")
+            if organ_id == settings.organ_id:
+                return self.error(400, "BadRequest", f"to: {organ_id} is this agency", field="to")
+            if messages.agency(organ_id) is None:
+                return self.error(400, "BadRequest", f"to: {organ_id} is not a registered agency", field="to")
+        if api.content.get_state(self.context) != "published":
+            return self.error(400, "BadRequest", "only a published document can be sent", field="review_state")
+        try:
+            msg = messages.edoc_for(self.context, settings.organ_id, receivers)
+            signed = messages.sign(msg, settings)
+        except NotConfigured as exc:
+            return self.error(503, "NotConfigured", str(exc))
+        except ValueError as exc:
+            return self.error(400, "BadRequest", str(exc), field="number_notation")
+        except ExchangeError as exc:
+            return self.error(400, "BadRequest", str(exc), field=exc.element)
+        document_id = edxml.document_id_of(msg)
+        uid = self.context.UID()
+        queued = store.queue("edoc", document_id, receivers, signed, item_uid=uid)
+        store.remember_sent(document_id, uid, receivers)
+        user = api.user.get_current().getId()
+        store.add_history(self.context, direction="sent", document_id=document_id, event="queued",
+                          description=f"queued by {user}", to=receivers)
+        self.request.response.setStatus(202)
+        return {"@id": f"{self.context.absolute_url()}/@exchange-history", "document_id": document_id,
+                "message_id": queued.id, "to": receivers, "sha256": queued.sha256}
+
+
+class StatusPost(ExchangeService):
+    """POST <received document>/@exchange-status {"code": "03", "description": "..."}."""
+
+    def reply(self):
+        _no_csrf(self.request)
+        body = self.body()
+        if body is None:
+            return self.error(400, "BadRequest", "the body must be a JSON object", field="code")
+        code = body.get("code")
+        description = body.get("description") or ""
+        if code not in OFFICER_STATUS_CODES:
+            return self.error(400, "BadRequest", f"code must be one of {', '.join(OFFICER_STATUS_CODES)}",
+                              field="code")
+        if not isinstance(description, str):
+            return self.error(400, "BadRequest", "description must be text", field="description")
+        if code == "02" and not description.strip():
+            return self.error(400, "BadRequest", "a refusal (02) needs a reason", field="description")
+        document_id = getattr(self.context, "exchange_document_id", None)
+        entry = store.received_entry(document_id) if document_id else None
+        if entry is None:
+            return self.error(400, "BadRequest", "this document was not received through the exchange",
+                              field="exchange_document_id")
+        settings = get_settings()
+        user = api.user.get_current().getId()
+        try:
+            signed = messages.sign(messages.status_message(document_id, entry["from"], settings.organ_id, code,
+                                                           description, staff=user), settings)
+        except NotConfigured as exc:
+            return self.error(503, "NotConfigured", str(exc))
+        queued = store.queue("status", document_id, [entry["from"]], signed, item_uid=self.context.UID(),
+                             status_code=code)
+        store.add_history(self.context, direction="sent", document_id=document_id, event="status",
+                          status_code=code, description=description, to=[entry["from"]])
+        self.request.response.setStatus(202)
+        return {"@id": f"{self.context.absolute_url()}/@exchange-history", "document_id": document_id,
+                "status_code": code, "message_id": queued.id}
+
+
+class HistoryGet(ExchangeService):
+    """GET <item>/@exchange-history: every exchange event of the item, oldest first."""
+
+    def reply(self):
+        items = [dict(entry) for entry in store.history(self.context)]
+        answer = {"@id": f"{self.context.absolute_url()}/@exchange-history", "items": items,
+                  "items_total": len(items)}
+        proof = inbox.evidence(self.context)
+        if proof is not None:
+            answer["evidence"] = {k: v for k, v in proof.items() if k != "file"}
+            answer["evidence"]["@id"] = f"{self.context.absolute_url()}/@exchange-evidence"
+        for name in ("arrival_code", "exchange_document_id", "exchange_sender"):
+            if getattr(self.context, name, None):
+                answer[name] = getattr(self.context, name)
+        return answer
+
+
+class EvidenceGet(ExchangeService):
+    """GET <received item>/@exchange-evidence: the signed edXML exactly as it arrived."""
+
+    def render(self):
+        proof = inbox.evidence(self.context)
+        if proof is None:
+            self.request.response.setStatus(404)
+            return b""
+        self.request.response.setHeader("Content-Type", "application/xml")
+        return proof["file"].data
+
+
+class OutboxGet(ExchangeService):
+    """GET @exchange-outbox?limit=N: signed messages waiting for the axis (base64)."""
+
+    def reply(self):
+        try:
+            limit = max(1, min(int(self.request.form.get("limit", 20)), MAX_BATCH))
+        except ValueError:
+            return self.error(400, "BadRequest", "limit must be a number", field="limit")
+        items = [{"id": m.id, "kind": m.kind, "document_id": m.document_id, "to": list(m.to),
+                  "status_code": m.status_code, "attempts": m.attempts, "sha256": m.sha256,
+                  "data": base64.b64encode(m.data()).decode("ascii")} for m in store.pending(limit, self.context)]
+        return {"items": items, "pending": store.pending_count(self.context)}
+
+
+class OutboxPost(ExchangeService):
+    """POST @exchange-outbox {"done": [{"id", "axis_ids"}], "refused": [{"id", "code", "message"}],
+    "failed": [{"id", "error"}]}: the worker settles what it tried."""
+
+    def reply(self):
+        _no_csrf(self.request)
+        body = self.body() or {}
+        settled = 0
+        for entry in body.get("done", []):
+            message = store.take(entry.get("id"), self.context)
+            if message is not None:
+                settled += 1
+                self._note(message, "delivered", "", f"handed to the axis (ids {entry.get('axis_ids', [])})")
+        for entry in body.get("refused", []):
+            message = store.take(entry.get("id"), self.context)
+            if message is not None:
+                settled += 1
+                # The axis will never take it: show the refusal where the officer looks.
+                self._note(message, "refused", "02",
+                           f"refused by the axis (code {entry.get('code')}): {entry.get('message', '')}")
+        for entry in body.get("failed", []):
+            store.note_failure(entry.get("id"), entry.get("error", ""), self.context)
+        return {"settled": settled, "pending": store.pending_count(self.context)}
+
+    def _note(self, message, event, code, description):
+        item = inbox.find(message.item_uid) if message.item_uid else None
+        if item is None:
+            return
+        label = message.kind if message.kind == "edoc" else f"status {message.status_code}"
+        store.add_history(item, direction="sent", document_id=message.document_id, event=event,
+                          status_code=code, description=f"{label}: {description}", to=message.to)
+
+
+class InboxPost(ExchangeService):
+    """POST @exchange-inbox (body: the edXML bytes from the axis): verify and register."""
+
+    def reply(self):
+        _no_csrf(self.request)
+        data = self.request.get("BODY") or b""
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        if not data:
+            return self.error(400, "RefusedMessage", "empty body", reason="malformed")
+        settings = get_settings()
+        if not settings.organ_id:
+            return self.error(503, "NotConfigured", "this site has no OrganId")
+        try:
+            outcome = inbox.receive(data, settings)
+        except (RefusedMessage, inbox.SiteRefusal) as exc:
+            logger.warning("Refused a message from the axis: %s %s", exc.reason_code, exc.message)
+            return self.error(400, "RefusedMessage", exc.message, reason=exc.reason_code,
+                              element=getattr(exc, "element", None))
+        except ExchangeError as exc:
+            return self.error(400, "RefusedMessage", exc.message, reason=exc.reason_code, element=exc.element)
+        except NotConfigured as exc:
+            return self.error(503, "NotConfigured", str(exc))
+        if not outcome.get("duplicate") and outcome.get("kind") == "edoc":
+            self.request.response.setStatus(201)
+        return outcome
+
+
+class SetupPost(ExchangeService):
+    """POST @exchange-setup: create the inbox folder and the exchange officers' local roles."""
+
+    def reply(self):
+        _no_csrf(self.request)
+        settings = get_settings()
+        folder = inbox.ensure_exchange_site(self.context, settings.organ_id)
+        return {"inbox": folder.absolute_url(), "organ_id": settings.organ_id}
