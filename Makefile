@@ -68,11 +68,14 @@ start: install $(ADMIN_PASSWORD_FILE)
 test: install system-deps elasticsearch
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 	$(MAKE) test-wheel
+	$(MAKE) test-buildout
 
 # A wheel built from the repository carries the profiles and the XML schemas.
 test-wheel: install
 	bash scripts/check-wheel.sh
 
+# buildout.cfg builds the same instance from the same pins (versions.cfg is generated from
+# constraints.txt: after changing a pin run `bash scripts/check-buildout.sh --update-versions`).
 test-buildout: install
 	bash scripts/check-buildout.sh
 
