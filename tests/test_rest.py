@@ -10,7 +10,6 @@ from plone.app.testing import SITE_OWNER_PASSWORD
 
 from helpers import AGENCY
 from helpers import PASSWORD
-from helpers import PROCEDURE
 from helpers import build_province
 from helpers import dossier_fields
 

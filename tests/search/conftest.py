@@ -8,9 +8,7 @@ import pytest
 from archive.search.client import SearchClient
 from archive.search.mapping import alias_name
 from archive.search.mapping import build_document
-# The shared, reference-counted servers (also usable as a plugin from the top conftest).
-from archive.services.pytest_fixtures import elasticsearch  # noqa: F401
-from archive.services.pytest_fixtures import redis_server  # noqa: F401
+# The shared servers (`elasticsearch`, `redis_server`) come from the plugin in tests/conftest.py.
 
 
 AGENCIES = {
@@ -111,7 +109,7 @@ def archive_corpus():
 
 
 @pytest.fixture(scope="session")
-def search_client(elasticsearch):  # noqa: F811
+def search_client(elasticsearch):
     return SearchClient(elasticsearch.url, timeout=10)
 
 
