@@ -10,7 +10,6 @@ without being written here first.
 import time
 import uuid
 
-import transaction
 from Acquisition import aq_inner
 from Acquisition import aq_parent
 from BTrees.OOBTree import OOBTree
@@ -21,8 +20,10 @@ from zope.component.hooks import getSite
 from zope.interface import implementer
 
 from archive.search.settings import get_settings
+from archive.tasks.client import send_after_commit
 
 KEY = "archive.search.outbox"
+DRAIN_TASK = "archive.search.drain"
 SEARCHED_TYPES = ("Dossier", "Result", "LegalDocument")
 # Parts whose text belongs to their parent's search document.
 PART_TYPES = ("DossierComponent", "ArchiveAttachment")
@@ -41,7 +42,7 @@ def record(uid, action, path):
     """Note that `uid` must be indexed or deleted; returns the entry's stamp."""
     stamp = f"{time.time():.6f}-{uuid.uuid4().hex[:8]}"
     outbox()[uid] = PersistentMapping({"action": action, "path": path, "stamp": stamp})
-    _after_commit_drain()
+    send_after_commit(DRAIN_TASK)
     return stamp
 
 
@@ -82,21 +83,6 @@ def _searched_item(obj):
 
 def _uid(obj):
     return getattr(obj, "_plone.uuid", None) or getattr(obj, "UID", lambda: None)()
-
-
-def _after_commit_drain():
-    txn = transaction.get()
-    if getattr(txn, "_archive_drain_hooked", False):
-        return
-    txn._archive_drain_hooked = True
-    txn.addAfterCommitHook(_request_drain)
-
-
-def _request_drain(committed):
-    if committed:
-        from archive.tasks.client import request_drain
-
-        request_drain()
 
 
 @implementer(IIndexQueueProcessor)

@@ -7,8 +7,7 @@ No Elasticsearch URL means search runs on the ZCatalog alone and no outbox is ke
 import os
 from dataclasses import dataclass
 
-from plone.registry.interfaces import IRegistry
-from zope.component import queryUtility
+from archive.config import registry_value as _registry_value
 
 
 @dataclass(frozen=True)
@@ -26,13 +25,6 @@ class SearchSettings:
     def url(self):
         return self.urls[0] if self.urls else None
 
-
-def _registry_value(name, default):
-    registry = queryUtility(IRegistry)
-    if registry is None:
-        return default
-    value = registry.get(name)
-    return default if value is None else value
 
 
 def get_settings():

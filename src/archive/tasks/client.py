@@ -1,5 +1,11 @@
-"""Zope's side of Celery: ask a worker to drain the outbox, never waiting on a dead broker."""
+"""Zope's side of Celery: ask workers for work after commit, never waiting on a dead broker.
+
+Work itself is always in a ZODB outbox first; the task is only a nudge, so a failure to
+reach the broker is logged and the worker's periodic run picks the work up later.
+"""
 import logging
+
+import transaction
 
 from archive.search.settings import get_settings
 
@@ -23,15 +29,24 @@ def _app(broker_url):
     return app
 
 
-def request_drain():
-    """Called after commit. If the broker is down the work stays in the outbox for the
-    periodic drain, so a failure here is logged, not raised."""
+def send_task(name):
+    """Send the task `name` now; False (and a log line) if there is no broker or it is down."""
     broker = get_settings().broker_url
     if not broker:
         return False
     try:
-        _app(broker).send_task("archive.search.drain", retry=False)
+        _app(broker).send_task(name, retry=False)
         return True
     except Exception as exc:  # noqa: BLE001 - any broker failure just delays the work
-        logger.warning("Could not reach the broker (%s); the outbox keeps the work", exc)
+        logger.warning("Could not reach the broker for %s (%s); the outbox keeps the work", name, exc)
         return False
+
+
+def send_after_commit(name):
+    """Send the task `name` once after the current transaction commits (not if it aborts)."""
+    txn = transaction.get()
+    hooked = txn.__dict__.setdefault("_archive_after_commit_tasks", set())
+    if name in hooked:
+        return
+    hooked.add(name)
+    txn.addAfterCommitHook(lambda committed: committed and send_task(name))

@@ -8,8 +8,7 @@ Keys are never stored in the registry or the repository, only their paths.
 import os
 from dataclasses import dataclass
 
-from plone.registry.interfaces import IRegistry
-from zope.component import queryUtility
+from archive.config import registry_value as _registry_value
 
 from archive.search.settings import get_settings as search_settings
 
@@ -38,13 +37,6 @@ class ExchangeSettings:
         except OSError as exc:
             raise NotConfigured(f"cannot read the signing key or certificate: {exc}") from exc
 
-
-def _registry_value(name, default):
-    registry = queryUtility(IRegistry)
-    if registry is None:
-        return default
-    value = registry.get(name)
-    return default if value is None else value
 
 
 def _flag(value):

@@ -2,19 +2,17 @@
 the processed-message register and each item's exchange history.
 
 Everything is written in the transaction of the change that causes it; after commit a
-Celery worker is asked to send (see `request_send`). If the broker is down the entries
+Celery worker is asked to send (archive.tasks.client.send_after_commit). If the broker is down the entries
 wait for the periodic send, so a message is never lost between Zope and the axis.
 Each structure is a BTree (or a list on one item), so exchanges about different
 documents do not conflict on one hot object.
 """
 import hashlib
-import logging
 import time
 import uuid
 from datetime import datetime
 from datetime import timezone
 
-import transaction
 from BTrees.OOBTree import OOBTree
 from persistent import Persistent
 from persistent.list import PersistentList
@@ -23,7 +21,8 @@ from zope.annotation.interfaces import IAnnotations
 from zope.component.hooks import getSite
 from ZODB.blob import Blob
 
-logger = logging.getLogger("archive.exchange.site")
+from archive.tasks.client import send_after_commit
+
 
 OUTBOX = "archive.exchange.outbox"
 SENT = "archive.exchange.sent"          # DocumentId -> {"uid", "to"} of documents we sent
@@ -75,7 +74,7 @@ def queue(kind, document_id, to, data, item_uid=None, status_code="", site=None)
     """Record a signed message for the axis; a worker is asked to send it after commit."""
     message = OutgoingMessage(kind, document_id, to, data, item_uid=item_uid, status_code=status_code)
     _tree(OUTBOX, site)[message.id] = message
-    _after_commit_send()
+    send_after_commit(SEND_TASK)
     return message
 
 
@@ -113,36 +112,6 @@ def note_failure(message_id, error, site=None):
         message.attempts += 1
         message.last_error = str(error)[:500]
     return message
-
-
-def _after_commit_send():
-    txn = transaction.get()
-    if getattr(txn, "_archive_exchange_hooked", False):
-        return
-    txn._archive_exchange_hooked = True
-    txn.addAfterCommitHook(_request_send)
-
-
-def _request_send(committed):
-    if committed:
-        request_send()
-
-
-def request_send():
-    """Ask a worker to send now; a dead broker is logged, the periodic send catches up."""
-    from archive.exchange.site.settings import get_settings
-
-    broker = get_settings().broker_url
-    if not broker:
-        return False
-    try:
-        from archive.tasks.client import _app
-
-        _app(broker).send_task(SEND_TASK, retry=False)
-        return True
-    except Exception as exc:  # noqa: BLE001 - any broker failure only delays the message
-        logger.warning("Could not reach the broker (%s); the exchange outbox keeps the message", exc)
-        return False
 
 
 # --------------------------------------------------------------------------- indexes
