@@ -1,4 +1,4 @@
-"""Extract the archive's messages (schemas, Python, workflows, types) into locales/.
+"""Extract the archive's messages (schemas, Python, templates, workflows, types) into locales/.
 
     .venv/bin/python scripts/update_locales.py
 
@@ -28,6 +28,13 @@ def extract():
         with open(path, encoding="utf-8") as source:
             for match in PY_MESSAGE.finditer(source.read()):
                 messages[match.group(1)] = match.group(2).replace('\\"', '"')
+    for path in sorted(glob.glob(os.path.join(TOP, "src", "archive", "**", "*.pt"), recursive=True)):
+        for el in etree.parse(path).iter():
+            msgid = el.get(I18N + "translate")
+            if msgid:
+                text = "".join(el.itertext()) if len(el) == 0 else (el.text or "") + "".join(
+                    "${%s}" % child.get(I18N + "name") + (child.tail or "") for child in el)
+                messages[msgid] = " ".join(text.split())
     for path in sorted(glob.glob(os.path.join(TOP, "profiles", "default", "workflows", "*", "definition.xml"))):
         for el in etree.parse(path).iter("state", "transition"):
             messages[el.get("title")] = el.get("title")

@@ -142,6 +142,12 @@ class TestSearchSync(unittest.TestCase):
         self.assertEqual(self.call("GET", "/@archive-search", "other_reception",
                                    params={"SearchableText": "quyet"}).json()["items_total"], 0)
         self.assertEqual(self.call("GET", "/@archive-search", params={"SearchableText": "quyet"}).json()["items_total"], 0)
+        # The site's search page gives people the same answer, with facets and highlights.
+        page = requests.get(self.url + "/@@archive-search", params={"SearchableText": "quyet"},
+                            auth=("leader", PASSWORD), timeout=60)
+        self.assertEqual(page.status_code, 200, page.text[-3000:])
+        self.assertIn("<mark>Quyết</mark>", page.text)
+        self.assertIn(">Dossier<", page.text)
         # plone.restapi's @search keeps its shape and is answered by Elasticsearch.
         plain = self.call("GET", "/@search", "leader", params={"SearchableText": "nguyen van quyet", "portal_type": "Dossier",
                                                                "b_size": 2, "metadata_fields": "dossier_code"}).json()

@@ -1,0 +1,59 @@
+"""The search page: full text with facets and highlighted snippets, in the site's language."""
+from urllib.parse import urlencode
+
+from Products.Five.browser import BrowserView
+
+from archive.i18n import _
+from archive.search import service
+
+FACET_TITLES = {
+    "portal_type": _("facet_type", default="Type"),
+    "review_state": _("facet_state", default="State"),
+    "agency": _("facet_agency", default="Agency"),
+    "procedure": _("facet_procedure", default="Procedure"),
+    "year": _("facet_year", default="Year"),
+}
+
+
+class SearchPage(BrowserView):
+    def update(self):
+        self.search_text = self.request.form.get("SearchableText", "").strip()
+        self.search_error = None
+        self.search_answer = {"items": [], "items_total": 0, "facets": {}, "degraded": False}
+        if not self.search_text:
+            return
+        try:
+            self.search_answer = service.archive_search(self.context, self.request.form)
+        except service.Unavailable as exc:
+            self.request.response.setStatus(503)
+            self.search_error = str(exc)
+
+    def __call__(self):
+        self.update()
+        return self.index()
+
+    def facet_groups(self):
+        """[(title, [(value, count, url, selected)])] for the facets with more than nothing."""
+        form = {k: v for k, v in self.request.form.items() if k in service.PARAMS and v}
+        result = []
+        for field, buckets in self.search_answer["facets"].items():
+            entries = []
+            for bucket in buckets:
+                value = str(bucket["value"])
+                selected = str(form.get(field, "")) == value
+                query = dict(form)
+                if selected:
+                    query.pop(field, None)
+                else:
+                    query[field] = value
+                entries.append((value, bucket["count"], f"{self.context.absolute_url()}/@@archive-search?{urlencode(query)}", selected))
+            if entries:
+                result.append((FACET_TITLES.get(field, field), entries))
+        return result
+
+    def snippet(self, item):
+        highlights = item.get("highlights") or {}
+        for field in ("text", "text_folded", "title", "title_folded", "description"):
+            if highlights.get(field):
+                return " … ".join(highlights[field])
+        return ""
