@@ -4,7 +4,7 @@ from Products.CMFCore.utils import getToolByName
 from zope.component import queryMultiAdapter
 
 from archive.search.mapping import build_document
-from archive.search.text import file_text
+from archive.search.text import cached_file_text
 
 
 def _indexed(obj, catalog, name):
@@ -30,10 +30,10 @@ def document_for(obj):
     workflow = getToolByName(obj, "portal_workflow")
     text = _indexed(obj, catalog, "SearchableText") or ""
     parts = [child for child in obj.objectValues()] if hasattr(obj, "objectValues") else []
-    texts = [text, file_text(getattr(obj, "file", None))]
+    texts = [text, cached_file_text(getattr(obj, "file", None), getattr(obj, "file_sha256", None))]
     for part in parts:
         texts.append(getattr(part, "title", "") or "")
-        texts.append(file_text(getattr(part, "file", None)))
+        texts.append(cached_file_text(getattr(part, "file", None), getattr(part, "sha256", None)))
     text = " ".join(t for t in texts if t)
     codes = [getattr(obj, "number_notation", None)]
     effective = obj.effective() if hasattr(obj, "effective") else None

@@ -1,5 +1,6 @@
 """Text inside stored files (PDF), so full-text search finds what attachments say."""
 import logging
+from collections import OrderedDict
 
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
@@ -7,6 +8,23 @@ from pypdf.errors import PyPdfError
 logger = logging.getLogger("archive.search.text")
 MAX_PAGES = 200
 MAX_CHARS = 200_000
+CACHE_SIZE = 4096
+# Reindexing (a workflow change, new permissions) must not parse the same PDFs again:
+# text is remembered per process by the file's SHA-256, which the archive keeps anyway.
+_cache = OrderedDict()
+
+
+def cached_file_text(named_file, sha256):
+    if not sha256:
+        return file_text(named_file)
+    text = _cache.get(sha256)
+    if text is None:
+        text = _cache[sha256] = file_text(named_file)
+        if len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    else:
+        _cache.move_to_end(sha256)
+    return text
 
 
 def file_text(named_file):
