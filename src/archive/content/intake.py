@@ -13,9 +13,9 @@ from archive.content import sequences
 from plone import api
 from plone.dexterity.utils import createContent
 from plone.namedfile.file import NamedBlobFile
+from OFS.event import ObjectWillBeAddedEvent
 from Products.CMFCore.utils import _checkPermission
 from zope.container.contained import ObjectAddedEvent
-from OFS.event import ObjectWillBeAddedEvent
 from zope.event import notify
 
 DEFAULT_TEMPLATE = "{agency}-{date:%y%m%d}-{seq:04d}"
@@ -63,17 +63,18 @@ def receive_dossier(container, components=(), **fields):
     dossier = createContent("Dossier", **fields)
     code = issue_dossier_code(container, dossier, procedure)
     dossier.id = code
-    _add_to_shard(container, code, dossier)
+    _add_quietly(container, code, dossier)
     dossier = container._getOb(code)
     for number, component in enumerate(components, start=1):
         add_component(dossier, f"component-{number}", **component)
     return dossier
 
 
-def _add_to_shard(container, name, obj):
-    """Add with the ObjectAddedEvent but without a ContainerModifiedEvent on the shard:
-    a shard is a bucket, not a document, so reindexing it on every arrival would only
-    add work and a write that every concurrent intake at the agency conflicts on."""
+def _add_quietly(container, name, obj):
+    """Add with the object's own events but without a ContainerModifiedEvent: a shard is a
+    bucket, not a document, so reindexing it on every arrival would only add work and a
+    write that every concurrent intake at the agency conflicts on; a new dossier is
+    indexed once at commit anyway, after its components are in."""
     notify(ObjectWillBeAddedEvent(obj, container, name))
     container._setObject(name, obj, suppress_events=True)
     notify(ObjectAddedEvent(container._getOb(name), container, name))
@@ -88,5 +89,5 @@ def add_component(dossier, id_, title, filename, data, kind="original", digitise
         file=NamedBlobFile(data=data, filename=filename, contentType=content_type),
     )
     component.id = id_
-    _add_to_shard(dossier, id_, component)
+    _add_quietly(dossier, id_, component)
     return dossier._getOb(id_)
