@@ -1,4 +1,6 @@
 """Install and uninstall steps: the archive's sections and province-wide groups."""
+from archive.exchange.site.inbox import ensure_exchange_site
+from archive.exchange.site.settings import get_settings as exchange_settings
 from archive.security import ensure_province_groups
 from plone import api
 from plone.base.interfaces import INonInstallable
@@ -37,6 +39,9 @@ def post_install(context):
     portal = api.portal.get()
     create_sections(portal)
     ensure_province_groups(portal)
+    # The exchange inbox, and the exchange officers' roles if this site's OrganId is known
+    # already (ARCHIVE_EXCHANGE_ORGAN_ID); otherwise POST @exchange-setup once it is.
+    ensure_exchange_site(portal, exchange_settings().organ_id)
 
 
 def post_uninstall(context):
