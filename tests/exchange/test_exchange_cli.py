@@ -6,7 +6,8 @@ import json
 import pytest
 from exchange_helpers import H41, H49, RSA_SHA1, SHA1, sample_edoc, xmlsec1, xmlsec1_sign
 
-from archive.exchange import cli_edxml, edxml
+from archive.cli import main as archive_main
+from archive.exchange import edxml
 from archive.exchange.edxml import Attachment
 
 
@@ -29,7 +30,7 @@ def files(tmp_path, nghe_an, quang_ninh):
 
 def sign(files, out_name="signed.xml"):
     out = str(files["dir"] / out_name)
-    rc = cli_edxml.main(["edxml", "sign", files["unsigned"], out, "--key", files["key"], "--cert", files["cert"]])
+    rc = archive_main(["edxml", "sign", files["unsigned"], out, "--key", files["key"], "--cert", files["cert"]])
     assert rc == 0
     return out
 
@@ -37,7 +38,7 @@ def sign(files, out_name="signed.xml"):
 def test_sign_then_verify(files, capsys):
     out = sign(files)
     capsys.readouterr()
-    assert cli_edxml.main(["edxml", "verify", out, "--trust", files["trust"]]) == 0
+    assert archive_main(["edxml", "verify", out, "--trust", files["trust"]]) == 0
     stdout = capsys.readouterr().out
     assert f"sender: {H41}" in stdout
     assert "signer: " in stdout and "CN=UBND tinh Nghe An" in stdout
@@ -52,7 +53,7 @@ def test_verify_refusal_exit_code_and_reason(files, capsys):
     tampered = files["dir"] / "tampered.xml"
     tampered.write_bytes(data.replace("phê duyệt".encode(), "phê chuẩn".encode()))
     capsys.readouterr()
-    assert cli_edxml.main(["edxml", "verify", str(tampered), "--trust", files["trust"]]) == 1
+    assert archive_main(["edxml", "verify", str(tampered), "--trust", files["trust"]]) == 1
     assert "REFUSED tampered" in capsys.readouterr().err
 
 
@@ -60,7 +61,7 @@ def test_verify_unknown_signer(files, tmp_path, capsys):
     out = sign(files)
     empty = tmp_path / "empty-trust"
     empty.mkdir()
-    assert cli_edxml.main(["edxml", "verify", out, "--trust", str(empty)]) == 1
+    assert archive_main(["edxml", "verify", out, "--trust", str(empty)]) == 1
     assert "REFUSED unknown_certificate" in capsys.readouterr().err
 
 
@@ -68,9 +69,9 @@ def test_verify_sha1_needs_the_flag(files, nghe_an, capsys):
     f = files["dir"] / "legacy.xml"
     f.write_bytes(xmlsec1_sign(nghe_an, files["dir"], sig=RSA_SHA1, digest=SHA1))
     capsys.readouterr()
-    assert cli_edxml.main(["edxml", "verify", str(f), "--trust", files["trust"]]) == 1
+    assert archive_main(["edxml", "verify", str(f), "--trust", files["trust"]]) == 1
     assert "REFUSED weak_algorithm" in capsys.readouterr().err
-    assert cli_edxml.main(["edxml", "verify", str(f), "--trust", files["trust"], "--allow-sha1"]) == 0
+    assert archive_main(["edxml", "verify", str(f), "--trust", files["trust"], "--allow-sha1"]) == 0
     captured = capsys.readouterr()
     assert f"sender: {H41}" in captured.out and "rsa-sha1" in captured.out
     assert "WARNING weak_algorithm" in captured.err
@@ -79,7 +80,7 @@ def test_verify_sha1_needs_the_flag(files, nghe_an, capsys):
 def test_inspect_json(files, capsys):
     out = sign(files)
     capsys.readouterr()
-    assert cli_edxml.main(["edxml", "inspect", out]) == 0
+    assert archive_main(["edxml", "inspect", out]) == 0
     info = json.loads(capsys.readouterr().out)
     assert info["message_type"] == "edoc" and info["signed"] is True and info["signature_verified"] is False
     assert info["header"]["from"]["organ_id"] == H41
@@ -100,31 +101,34 @@ def test_inspect_json(files, capsys):
 def test_inspect_refuses_dtd(files, capsys):
     f = files["dir"] / "dtd.xml"
     f.write_bytes(b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>')
-    assert cli_edxml.main(["edxml", "inspect", str(f)]) == 1
+    assert archive_main(["edxml", "inspect", str(f)]) == 1
     assert "REFUSED dtd_forbidden" in capsys.readouterr().err
 
 
 def test_sign_refuses_invalid_input(files, capsys):
     bad = files["dir"] / "bad.xml"
     bad.write_bytes(edxml.to_bytes(edxml.build_edoc(sample_edoc(subject="x" * 501))))
-    rc = cli_edxml.main(["edxml", "sign", str(bad), str(files["dir"] / "o.xml"), "--key", files["key"],
+    rc = archive_main(["edxml", "sign", str(bad), str(files["dir"] / "o.xml"), "--key", files["key"],
                          "--cert", files["cert"]])
     assert rc == 1
     assert "Subject" in capsys.readouterr().err
 
 
 def test_io_and_usage_errors(files, capsys):
-    assert cli_edxml.main(["edxml", "inspect", str(files["dir"] / "missing.xml")]) == 2
-    assert cli_edxml.main(["edxml", "verify", files["unsigned"], "--trust", str(files["dir"] / "nope")]) == 2
+    assert archive_main(["edxml", "inspect", str(files["dir"] / "missing.xml")]) == 2
+    assert archive_main(["edxml", "verify", files["unsigned"], "--trust", str(files["dir"] / "nope")]) == 2
     with pytest.raises(SystemExit) as exc:
-        cli_edxml.main(["edxml", "verify", files["unsigned"]])  # --trust is required
+        archive_main(["edxml", "verify", files["unsigned"]])  # --trust is required
     assert exc.value.code == 2
 
 
 def test_parser_prog_and_register():
     import argparse
 
-    assert cli_edxml.build_parser().prog == "archive"
+    from archive.cli import build_parser
+    from archive.exchange import cli_edxml
+
+    assert build_parser().prog == "archive"
     parser = argparse.ArgumentParser(prog="archive")
     sub = parser.add_subparsers(dest="command")
     cli_edxml.register(sub)

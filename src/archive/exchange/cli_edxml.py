@@ -4,7 +4,6 @@ Exit codes: 0 success; 1 message refused or invalid (reason printed on stderr);
 2 usage or I/O error.
 """
 
-import argparse
 import dataclasses
 import hashlib
 import json
@@ -137,20 +136,3 @@ def cmd_inspect(args):
     json.dump(info, sys.stdout, default=_jsonable, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
     return EXIT_OK
-
-
-def build_parser():
-    parser = argparse.ArgumentParser(prog="archive")
-    subparsers = parser.add_subparsers(dest="command", required=True)
-    register(subparsers)
-    return parser
-
-
-def main(argv=None):
-    """Entry point for tests and for the `archive` console script."""
-    args = build_parser().parse_args(argv)
-    return args.func(args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
