@@ -253,32 +253,23 @@ class SearchClient:
             return None
         return result["_source"]
 
-    def iter_ids(self, index, field="modified", page_size=1000, keep_alive="2m"):
-        """Yield ``(id, value of field)`` for every document, via point-in-time + search_after.
+    def _scan(self, index, page_size, keep_alive="2m", **body):
+        """Yield pages of hits of a point-in-time snapshot, walked with search_after.
 
-        The snapshot is consistent even while writes go on.  Used to reconcile
-        the index with the site (find missing, stale and orphaned documents).
+        The snapshot is consistent even while writes go on; it is closed afterwards.
         """
         pit = self.request("POST", f"/{index}/_pit", params={"keep_alive": keep_alive})["id"]
         search_after = None
         try:
             while True:
-                body = {
-                    "size": page_size,
-                    "_source": False,
-                    "fields": [field] if field else [],
-                    "sort": [{"_shard_doc": "asc"}],
-                    "pit": {"id": pit, "keep_alive": keep_alive},
-                    "track_total_hits": False,
-                }
+                request = {"size": page_size, "sort": [{"_shard_doc": "asc"}],
+                           "pit": {"id": pit, "keep_alive": keep_alive}, **body}
                 if search_after is not None:
-                    body["search_after"] = search_after
-                result = self.request("POST", "/_search", body=body)
+                    request["search_after"] = search_after
+                result = self.request("POST", "/_search", body=request)
                 pit = result.get("pit_id", pit)
                 hits = result["hits"]["hits"]
-                for hit in hits:
-                    values = hit.get("fields", {}).get(field) if field else None
-                    yield hit["_id"], (values[0] if values else None)
+                yield hits
                 if len(hits) < page_size:
                     return
                 search_after = hits[-1]["sort"]
@@ -288,43 +279,20 @@ class SearchClient:
             except SearchError:
                 pass
 
+    def iter_ids(self, index, field="modified", page_size=1000, keep_alive="2m"):
+        """Yield ``(id, value of field)`` for every document.
+
+        Used to reconcile the index with the site (find missing, stale and orphaned documents).
+        """
+        body = {"_source": False, "fields": [field] if field else [], "track_total_hits": False}
+        for hits in self._scan(index, page_size, keep_alive, **body):
+            for hit in hits:
+                values = hit.get("fields", {}).get(field) if field else None
+                yield hit["_id"], (values[0] if values else None)
+
     def ids_modified(self, index, field="modified"):
         """``{id: modified}`` for all documents of ``index`` (or alias)."""
         return dict(self.iter_ids(index, field=field))
-
-    def copy_documents(self, source, dest, page_size=500, transform=None):
-        """Copy every document from ``source`` to ``dest`` (the minimal server has no _reindex).
-
-        ``transform(doc)`` may rebuild each ``_source`` (e.g. ``mapping.build_document``).
-        Returns the number of documents copied; raises SearchError on item errors.
-        """
-        pit = self.request("POST", f"/{source}/_pit", params={"keep_alive": "2m"})["id"]
-        copied = 0
-        search_after = None
-        try:
-            while True:
-                body = {"size": page_size, "sort": [{"_shard_doc": "asc"}], "pit": {"id": pit, "keep_alive": "2m"}}
-                if search_after is not None:
-                    body["search_after"] = search_after
-                result = self.request("POST", "/_search", body=body)
-                pit = result.get("pit_id", pit)
-                hits = result["hits"]["hits"]
-                actions = [
-                    {"action": "index", "id": hit["_id"], "doc": transform(hit["_source"]) if transform else hit["_source"]}
-                    for hit in hits
-                ]
-                outcome = self.bulk(dest, actions)
-                if outcome.errors:
-                    raise SearchError(f"copy to {dest} failed: {outcome.errors[:3]}")
-                copied += len(actions)
-                if len(hits) < page_size:
-                    return copied
-                search_after = hits[-1]["sort"]
-        finally:
-            try:
-                self.request("DELETE", "/_pit", body={"id": pit}, ok=(404,))
-            except SearchError:
-                pass
 
     # -- queries ---------------------------------------------------------
 

@@ -217,11 +217,7 @@ class ManagedServer:
             except subprocess.TimeoutExpired:
                 self._signal_group(signal.SIGKILL)
                 self._process.wait(10)
-        # Children of the launcher (e.g. the Elasticsearch JVM) may outlive it briefly.
-        self._wait_group_gone(10)
-        self._wait_port_closed(10)
-        self._process = None
-        self._paused = False
+        self._forget_process()
 
     def kill(self):
         """Kill the server at once, as a crash would; data written so far is kept."""
@@ -229,6 +225,10 @@ class ManagedServer:
             return
         self._signal_group(signal.SIGKILL)
         self._process.wait(10)
+        self._forget_process()
+
+    def _forget_process(self):
+        # Children of the launcher (e.g. the Elasticsearch JVM) may outlive it briefly.
         self._wait_group_gone(10)
         self._wait_port_closed(10)
         self._process = None
