@@ -282,3 +282,49 @@ def test_not_xml_is_malformed():
 def test_wrong_root_is_malformed():
     with pytest.raises(ValidationError):
         edxml.validate(etree.fromstring(b"<edXML/>"))
+
+
+# --------------------------------------------------------------------------- revocation, update, replacement
+
+
+def _business(kind, document_id="", replaces=()):
+    return sample_edoc(bussiness=edxml.Bussiness(
+        kind, "Lý do", document_id=document_id,
+        replacement_info_list=[edxml.ReplacementInfo(r, [H49]) for r in replaces]))
+
+
+OLD = f"{H41},2025/01/02,1/QĐ-UBND"
+
+
+def test_business_messages_round_trip_and_name_their_targets():
+    revocation = edxml.parse(build_bytes(_business(edxml.REVOCATION, OLD)))
+    assert (edxml.business_type(revocation), edxml.business_target(revocation)) == (1, OLD)
+    assert revocation.bussiness.bussiness_doc_reason == "Lý do"
+    replacement = edxml.parse(build_bytes(_business(edxml.REPLACEMENT, replaces=[OLD])))
+    assert edxml.business_type(replacement) == 3
+    assert edxml.replaced_ids(replacement, H49) == [OLD] and edxml.replaced_ids(replacement, "000.00.00.H01") == []
+    new = edxml.parse(build_bytes(sample_edoc()))
+    assert edxml.business_type(new) == 0 and edxml.business_target(new) == new.document_id
+
+
+@pytest.mark.parametrize(
+    "msg, element",
+    [
+        (_business(edxml.REPLACEMENT), "Bussiness/ReplacementInfoList"),
+        (_business(edxml.REVOCATION, "1/QĐ-UBND"), "Bussiness/DocumentId"),
+        (_business(edxml.REPLACEMENT, replaces=["not a document id"]), "ReplacementInfo/DocumentId"),
+    ],
+)
+def test_business_validation_names_the_element(msg, element):
+    root = edxml.build_edoc(msg)
+    with pytest.raises(ValidationError) as exc:
+        edxml.validate(root)
+    assert element in exc.value.element
+
+
+def test_replacement_organ_ids_are_checked():
+    root = edxml.build_edoc(_business(edxml.REPLACEMENT, replaces=[OLD]))
+    for el in root.iter(edxml.q("OrganIdList")):
+        el[0].text = "h49"
+    with pytest.raises(ValidationError, match="OrganIdList/OrganId"):
+        edxml.validate(root)

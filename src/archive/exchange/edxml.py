@@ -38,6 +38,7 @@ STATUS_CODES = {
 }
 
 BUSSINESS_DOC_TYPES = {0: "new", 1: "revocation", 2: "update", 3: "replacement"}
+NEW, REVOCATION, UPDATE, REPLACEMENT = 0, 1, 2, 3
 
 # Agency code: dot-separated groups of digits and capital letters, at most 35 characters.
 ORGAN_ID_RE = re.compile(r"^[0-9A-Z]+(\.[0-9A-Z]+)*$")
@@ -685,11 +686,36 @@ def validate(root, limits=DEFAULT_LIMITS):
             _check_timestamp(th, "Timestamp", f"{tpath}/TraceHeader")
         bu = _one(thl, "Bussiness", tpath, required=False)
         if bu is not None:
-            el = _one(bu, "BussinessDocType", f"{tpath}/Bussiness")
-            if (el.text or "").strip() not in {str(k) for k in BUSSINESS_DOC_TYPES}:
-                raise ValidationError(f"{tpath}/Bussiness/BussinessDocType", f"{el.text!r} is not 0, 1, 2 or 3")
+            _validate_bussiness(bu, f"{tpath}/Bussiness")
     _validate_attachments(root, envelope, limits)
     return EDOC
+
+
+def _check_document_id(el, path):
+    try:
+        parse_document_id((el.text or "").strip())
+    except ValueError as exc:
+        raise ValidationError(path, str(exc)) from None
+
+
+def _validate_bussiness(bu, path):
+    """BussinessDocType 0-3; the DocumentIds it names parse; a replacement names what it replaces."""
+    el = _one(bu, "BussinessDocType", path)
+    kind = (el.text or "").strip()
+    if kind not in {str(k) for k in BUSSINESS_DOC_TYPES}:
+        raise ValidationError(f"{path}/BussinessDocType", f"{el.text!r} is not 0, 1, 2 or 3")
+    doc_id = _one(bu, "DocumentId", path, required=False)
+    if doc_id is not None:
+        _check_document_id(doc_id, f"{path}/DocumentId")
+    infos = children(child(bu, "ReplacementInfoList"), "ReplacementInfo")
+    for info in infos:
+        _check_document_id(_one(info, "DocumentId", f"{path}/ReplacementInfoList/ReplacementInfo"),
+                           f"{path}/ReplacementInfoList/ReplacementInfo/DocumentId")
+        for organ in children(child(info, "OrganIdList"), "OrganId"):
+            _check_organ_id((organ.text or "").strip(), f"{path}/ReplacementInfoList/ReplacementInfo/OrganIdList/OrganId")
+    if int(kind) == REPLACEMENT and not infos:
+        raise ValidationError(f"{path}/ReplacementInfoList", "a replacement (BussinessDocType 3) must name the "
+                                                              "document it replaces")
 
 
 def _validate_message_header(mh, path, limits):
@@ -935,3 +961,21 @@ def receivers_of(msg):
     if isinstance(msg, StatusMessage):
         return [msg.response_for.organ_id]
     return [t.organ_id for t in msg.to]
+
+
+def business_type(msg):
+    """BussinessDocType of an edoc: 0 new (also when there is no Bussiness), 1 revocation, 2 update, 3 replacement."""
+    return msg.bussiness.bussiness_doc_type if msg.bussiness is not None else NEW
+
+
+def business_target(msg):
+    """The DocumentId a revocation or update applies to: Bussiness/DocumentId, else the message's own."""
+    return (msg.bussiness.document_id if msg.bussiness is not None else "") or document_id_of(msg)
+
+
+def replaced_ids(msg, organ_id=None):
+    """DocumentIds a replacement replaces (for `organ_id`: entries with no OrganIdList apply to every receiver)."""
+    if msg.bussiness is None:
+        return []
+    return [r.document_id for r in msg.bussiness.replacement_info_list
+            if organ_id is None or not r.organ_ids or organ_id in r.organ_ids]
