@@ -54,6 +54,17 @@ class TestDossierOverRest(RestTestCase):
             "file": {"data": "JVBERi0xLjQK", "encoding": "base64", "filename": "don.pdf", "content-type": "application/pdf"}})
         self.assertEqual(component.status_code, 201, component.text)
         self.assertEqual(len(component.json()["sha256"]), 64)
+        listed = self.call("GET", url, "reception").json()
+        self.assertEqual(listed["items_total"], 1)
+        self.assertEqual(listed["items"][0]["kind"], "original")
+        self.assertEqual(listed["items"][0]["sha256"], component.json()["sha256"])
+        self.assertEqual(listed["items"][0]["filename"], "don.pdf")
+        download = self.call("GET", listed["items"][0]["download"], "reception")
+        self.assertEqual(download.content, b"%PDF-1.4\n")
+        # A component has no catalog record of its own; its name is found with its dossier.
+        self.assertEqual(self.count("DossierComponent"), 0)
+        found = self.call("GET", "/@search", "reception", params={"SearchableText": "Đơn đề nghị"}).json()
+        self.assertEqual([item["@id"] for item in found["items"]], [url])
 
         self.assertEqual(self.call("PATCH", url, "reception", json={"applicant_phone": "0912345678"}).status_code, 204)
         self.assertEqual(self.call("GET", url, "reception").json()["applicant_phone"], "0912345678")

@@ -19,7 +19,8 @@ def _join(*values):
 @indexer(Dossier)
 def dossier_text(obj):
     return _join(obj.dossier_code, obj.title, obj.procedure_code, obj.applicant_name,
-                 obj.applicant_id, obj.applicant_address, obj.result_code, obj.notes)
+                 obj.applicant_id, obj.applicant_address, obj.result_code, obj.notes,
+                 *(component.title for component in obj.components))
 
 
 @indexer(Result)
