@@ -147,3 +147,146 @@ def test_unknown_transform_is_refused(nghe_an):
     with pytest.raises(signing.SignatureRefused) as exc:
         signing.verify(edxml.to_bytes(root))
     assert exc.value.reason_code == "malformed"
+
+
+# --------------------------------------------------------------------------- fast paths stay exact
+
+from signxml import SignatureConfiguration, XMLSigner, XMLVerifier  # noqa: E402
+from signxml.algorithms import CanonicalizationMethod, DigestAlgorithm, SignatureMethod  # noqa: E402
+from signxml.processor import XMLSignatureProcessor  # noqa: E402
+
+B64 = "QUJDRGVmZ2hpams0NTY3Kys/Lz0=" * 400  # 11,200 characters of base64 alphabet
+LONG = "x" * (signing.SPLICE_MIN_CHARS + 10)
+
+
+def _c14n_cases():
+    def long_with(ch):
+        return LONG[:3000] + ch + LONG[3000:]
+
+    cases = {
+        "base64": f"<r xmlns='urn:d'><a>{B64}</a><b>{B64}</b></r>",
+        "wrapped base64": "<r><a>" + "\n".join(B64[i:i + 76] for i in range(0, len(B64), 76)) + "\t </a></r>",
+        "non-ascii": f"<r><a>{'Nghệ An – Quảng Ninh ' * 300}</a></r>",
+        "ampersand": f"<r><a>{long_with('&amp;')}</a></r>",
+        "less than": f"<r><a>{long_with('&lt;')}</a></r>",
+        "greater than": f"<r><a>{long_with('&gt;')}</a></r>",
+        "greater than raw": f"<r><a>{long_with('>')}</a></r>",
+        "carriage return": f"<r><a>{long_with('&#13;')}</a></r>",
+        "cdata": f"<r><a><![CDATA[{LONG}]]></a><b><![CDATA[{long_with('<&>')}]]></b></r>",
+        "mixed content": f"<r><a>{LONG}<i/>{LONG}</a>{LONG}</r>",
+        "comment inside": f"<r><a>{LONG}<!-- c -->{LONG}</a><!-- {LONG} --></r>",
+        "pi inside": f"<r><a>{LONG}<?pi x?></a></r>",
+        "attribute": f"<r a='{LONG}' b='{B64}'><a x='1' y='&#10;'>{LONG}</a></r>",
+        "namespaces": (
+            "<e:r xmlns:e='urn:e' xmlns:u='urn:unused' xmlns='urn:d'>"
+            f"<e:a xmlns:v='urn:v' u:k='1' xml:lang='vi'>{B64}</e:a>"
+            f"<a xmlns:u='urn:u2' xmlns:w='urn:w'>{B64}</a><e:b xmlns='' xml:space='preserve'>{LONG}</e:b></e:r>"
+        ),
+        "short only": "<r><a>short</a></r>",
+        "root text": f"<r>{B64}</r>",
+    }
+    return {name: ("<?xml version='1.0' encoding='UTF-8'?>" + xml).encode() for name, xml in cases.items()}
+
+
+class _Canonicaliser(signing._FastC14N, XMLSignatureProcessor):
+    pass
+
+
+@pytest.mark.parametrize("name", sorted(_c14n_cases()))
+@pytest.mark.parametrize("consume", [False, True])
+def test_fast_c14n_is_byte_identical_to_libxml2(name, consume):
+    data = _c14n_cases()[name]
+    for method in CanonicalizationMethod:
+        for prefixes in (None, ["u"]):
+            if prefixes and "exc" not in method.value:
+                continue
+            expected = XMLSignatureProcessor()._c14n(etree.fromstring(data), algorithm=method,
+                                                     inclusive_ns_prefixes=prefixes)
+            root = etree.fromstring(data)
+            before = etree.tostring(root)
+            c = _Canonicaliser()
+            c.consumes_c14n_input = consume
+            assert c._c14n(root, algorithm=method, inclusive_ns_prefixes=prefixes) == expected, (name, method)
+            if not consume:
+                assert etree.tostring(root) == before, "the caller's tree must stay untouched"
+            # A subtree is left to signxml as it is.
+            for sub in etree.fromstring(data).iterchildren(etree.Element):
+                assert c._c14n(sub, algorithm=method) == XMLSignatureProcessor()._c14n(sub, algorithm=method)
+
+
+def test_fast_c14n_falls_back_when_a_marker_is_ambiguous(monkeypatch):
+    # A text that already holds the marker: the splice would be ambiguous, so the plain way is used.
+    monkeypatch.setattr(signing.secrets, "token_hex", lambda n: "0" * 32)
+    marker = "c14n-" + "0" * 32
+    data = f"<r><a>{B64}</a><b>{marker}</b></r>".encode()
+    method = CanonicalizationMethod.EXCLUSIVE_XML_CANONICALIZATION_1_0
+    expected = etree.tostring(etree.fromstring(data), method="c14n", exclusive=True)
+    for consume in (False, True):
+        c = _Canonicaliser()
+        c.consumes_c14n_input = consume
+        assert c._c14n(etree.fromstring(data), algorithm=method) == expected
+
+
+def test_fast_c14n_twice_on_a_consumed_tree():
+    root = etree.fromstring(_c14n_cases()["base64"])
+    method = CanonicalizationMethod.EXCLUSIVE_XML_CANONICALIZATION_1_0
+    expected = etree.tostring(root, method="c14n", exclusive=True)
+    c = _Canonicaliser()
+    c.consumes_c14n_input = True
+    assert c._c14n(root, algorithm=method) == expected
+    assert c._c14n(root, algorithm=method) == expected
+
+
+def _big_edoc():
+    return sample_edoc(attachments=[edxml.Attachment("big.pdf", bytes(range(256)) * 400, "application/pdf")])
+
+
+def test_stock_signxml_verifies_our_signature(nghe_an):
+    signed = signing.sign(edxml.to_bytes(edxml.build_edoc(_big_edoc())), nghe_an.key, nghe_an.cert)
+    config = SignatureConfiguration(location=f"./{{{edxml.NS}}}edXMLEnvelope/{{{edxml.NS}}}edXMLHeader/")
+    stock = XMLVerifier().verify(signed, x509_cert=nghe_an.cert, expect_config=config)
+    ours = signing.verify(signed)
+    assert etree.tostring(ours.tree, method="c14n", exclusive=True) == stock.signed_data
+    assert edxml.read_tree(ours.tree).attachments[0].data == bytes(range(256)) * 400
+
+
+def test_we_verify_stock_signxml_signature(nghe_an):
+    # The way this module signed before it placed the Signature itself: signxml's placeholder.
+    root = edxml.build_edoc(_big_edoc())
+    etree.SubElement(root.find("e:edXMLEnvelope/e:edXMLHeader", NS), f"{{{DS}}}Signature", Id="placeholder",
+                     nsmap={"ds": DS})
+    stock = XMLSigner(
+        signature_algorithm=SignatureMethod.RSA_SHA256, digest_algorithm=DigestAlgorithm.SHA256,
+        c14n_algorithm=CanonicalizationMethod.EXCLUSIVE_XML_CANONICALIZATION_1_0,
+    ).sign(root, key=nghe_an.key, cert=[nghe_an.cert])
+    data = edxml.to_bytes(stock)
+    assert signing.verify(data).certificate == nghe_an.cert
+    # ... and both sign the same bytes the same way (RSA PKCS#1 v1.5 is deterministic).
+    assert signing.sign(edxml.to_bytes(edxml.build_edoc(_big_edoc())), nghe_an.key, nghe_an.cert) == data
+
+
+def test_signed_bytes_round_trip(nghe_an):
+    signed = signing.sign(edxml.to_bytes(edxml.build_edoc(_big_edoc())), nghe_an.key, nghe_an.cert)
+    assert edxml.to_bytes(etree.fromstring(signed)) == signed
+    assert b"c14n-" not in signed
+
+
+def test_tampered_attachment_is_refused(nghe_an):
+    signed = signing.sign(edxml.to_bytes(edxml.build_edoc(_big_edoc())), nghe_an.key, nghe_an.cert)
+    root = etree.fromstring(signed)
+    cte = root.find("e:AttachmentEncoded/e:Attachment/e:ContentTransferEncoded", NS)
+    cte.text = cte.text[:5000] + ("B" if cte.text[5000] != "B" else "C") + cte.text[5001:]
+    with pytest.raises(signing.SignatureRefused) as exc:
+        signing.verify(edxml.to_bytes(root))
+    assert exc.value.reason_code == "tampered"
+
+
+def test_signer_reuses_its_key(nghe_an, quang_ninh):
+    signer = signing.Signer(nghe_an.key_pem, nghe_an.cert_pem)
+    assert signing.Signer(nghe_an.key_pem, nghe_an.cert_pem).key is signer.key  # loaded once per process
+    unsigned = edxml.to_bytes(edxml.build_edoc(sample_edoc()))
+    first, second = signer.sign(unsigned), signer.sign(unsigned)
+    assert first == second == signing.sign(unsigned, nghe_an.key, nghe_an.cert)
+    assert signing.verify(first).certificate == nghe_an.cert
+    with pytest.raises(ValueError, match="does not belong"):
+        signing.Signer(nghe_an.key, quang_ninh.cert)
