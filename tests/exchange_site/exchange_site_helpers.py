@@ -47,3 +47,42 @@ def make_party(organ_id, directory, cn=None):
 LEGAL_FIELDS = dict(document_type="provincial_committee_decision", title="Quy định cấp giấy phép xây dựng trên địa bàn tỉnh",
                     issuing_body="UBND tỉnh Nghệ An", signer="Lê Hồng Vinh", number_notation="15/2025/QĐ-UBND",
                     issue_date=date(2025, 3, 1))
+
+
+RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
+RSA_SHA1 = "http://www.w3.org/2000/09/xmldsig#rsa-sha1"
+SHA256 = "http://www.w3.org/2001/04/xmlenc#sha256"
+SHA1 = "http://www.w3.org/2000/09/xmldsig#sha1"
+EXC_C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
+SIGNATURE_TEMPLATE = """<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#">
+<ds:SignedInfo><ds:CanonicalizationMethod Algorithm="{c14n}"/><ds:SignatureMethod Algorithm="{sig}"/>
+<ds:Reference URI=""><ds:Transforms>
+<ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/>
+<ds:Transform Algorithm="{c14n}"/></ds:Transforms>
+<ds:DigestMethod Algorithm="{digest}"/><ds:DigestValue></ds:DigestValue></ds:Reference></ds:SignedInfo>
+<ds:SignatureValue></ds:SignatureValue><ds:KeyInfo><ds:X509Data></ds:X509Data></ds:KeyInfo></ds:Signature>"""
+
+
+def xmlsec1_sign(party, root, directory, sig=RSA_SHA256, digest=SHA256):
+    """Sign an edXML tree with the independent `xmlsec1 --sign` (it checks nothing about edXML,
+    so it also signs messages our builder refuses, and signs with RSA-SHA1 as older axis traffic does)."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    from archive.exchange import edxml
+    from lxml import etree
+
+    binary = shutil.which("xmlsec1")
+    assert binary, "xmlsec1 is not installed (apt-get install xmlsec1)"  # never skipped
+    header = root.find("e:edXMLEnvelope/e:edXMLHeader", {"e": edxml.NS})
+    header.append(etree.fromstring(SIGNATURE_TEMPLATE.format(sig=sig, digest=digest, c14n=EXC_C14N)))
+    with tempfile.TemporaryDirectory(dir=directory) as work:
+        template, out = os.path.join(work, "template.xml"), os.path.join(work, "signed.xml")
+        with open(template, "wb") as fh:
+            fh.write(edxml.to_bytes(root))
+        proc = subprocess.run([binary, "--sign", "--privkey-pem", f"{party.key_path},{party.cert_path}",
+                               "--output", out, template], capture_output=True, text=True, timeout=30)
+        assert proc.returncode == 0, proc.stderr
+        with open(out, "rb") as fh:
+            return fh.read()

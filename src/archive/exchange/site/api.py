@@ -8,6 +8,7 @@ from plone.restapi.services import Service
 from zope.interface import alsoProvides
 
 import plone.protect.interfaces
+import transaction
 
 from archive.exchange import edxml
 from archive.exchange.errors import ExchangeError
@@ -42,8 +43,20 @@ class ExchangeService(Service):
         return data if isinstance(data, dict) else None
 
 
+BUSINESS = {"new": edxml.NEW, "revocation": edxml.REVOCATION, "update": edxml.UPDATE,
+            "replacement": edxml.REPLACEMENT}
+REASON_MAX = 500
+
+
 class SendPost(ExchangeService):
-    """POST <legal document>/@exchange-send {"to": ["OrganId", ...]}: sign and queue the edoc."""
+    """POST <legal document, result or dossier>/@exchange-send: sign and queue the edoc.
+
+    Body: {"to": ["OrganId", ...]} sends the item as a new document. With "business":
+    "revocation" or "update" (and a "reason") it revokes or updates what this item was sent
+    as (its last DocumentId, or "document_id"); "to" defaults to every agency it went to.
+    With "business": "replacement", a "reason" and "replaces": [DocumentId, ...] (documents
+    this site sent before) the item is sent as their replacement.
+    """
 
     def reply(self):
         _no_csrf(self.request)
@@ -51,7 +64,21 @@ class SendPost(ExchangeService):
         if body is None:
             return self.error(400, "BadRequest", "the body must be a JSON object", field="to")
         settings = get_settings()
-        receivers = body.get("to")
+        business = body.get("business", "new")
+        if business not in BUSINESS:
+            return self.error(400, "BadRequest", f"business must be one of {', '.join(BUSINESS)}", field="business")
+        business = BUSINESS[business]
+        reason = body.get("reason", "")
+        if not isinstance(reason, str) or len(reason) > REASON_MAX:
+            return self.error(400, "BadRequest", f"reason: text of at most {REASON_MAX} characters", field="reason")
+        reason = reason.strip()
+        if business != edxml.NEW and not reason:
+            return self.error(400, "BadRequest", "reason: a revocation, update or replacement needs a reason",
+                              field="reason")
+        bussiness, default_to, problem = self._bussiness(business, reason, body)
+        if problem:
+            return self.error(400, "BadRequest", problem[1], field=problem[0])
+        receivers = body.get("to", default_to)
         if not isinstance(receivers, list) or not receivers or not all(isinstance(r, str) for r in receivers):
             return self.error(400, "BadRequest", "to: a non-empty list of OrganIds is required", field="to")
         receivers = list(dict.fromkeys(r.strip() for r in receivers))
@@ -62,27 +89,70 @@ class SendPost(ExchangeService):
                 return self.error(400, "BadRequest", f"to: {organ_id} is this agency", field="to")
             if messages.agency(organ_id) is None:
                 return self.error(400, "BadRequest", f"to: {organ_id} is not a registered agency", field="to")
-        if api.content.get_state(self.context) != "published":
-            return self.error(400, "BadRequest", "only a published document can be sent", field="review_state")
+            if default_to is not None and organ_id not in default_to:
+                return self.error(400, "BadRequest", f"to: {organ_id} never received the document this "
+                                                     f"{edxml.BUSSINESS_DOC_TYPES[business]} applies to", field="to")
+        state = api.content.get_state(self.context)
+        allowed = messages.SENDABLE_STATES.get(self.context.portal_type, ())
+        if business != edxml.REVOCATION and state not in allowed:
+            return self.error(400, "BadRequest", f"a {self.context.portal_type} can be sent in the states "
+                                                 f"{', '.join(allowed)} only, this one is {state}", field="review_state")
+        if bussiness is not None:
+            bussiness.staff_info = edxml.StaffInfo(staff=api.user.get_current().getId())
         try:
-            msg = messages.edoc_for(self.context, settings.organ_id, receivers)
+            msg = messages.edoc_for(self.context, settings.organ_id, receivers, bussiness)
+            document_id = edxml.document_id_of(msg)
+            if business == edxml.REPLACEMENT and document_id in body["replaces"]:
+                return self.error(400, "BadRequest", "replaces: a document cannot replace itself", field="replaces")
             signed = messages.sign(msg, settings)
         except NotConfigured as exc:
             return self.error(503, "NotConfigured", str(exc))
         except ValueError as exc:
-            return self.error(400, "BadRequest", str(exc), field="number_notation")
+            # The library's ValueErrors start with the field they are about.
+            return self.error(400, "BadRequest", str(exc), field=str(exc).split()[0].rstrip(":"))
         except ExchangeError as exc:
             return self.error(400, "BadRequest", str(exc), field=exc.element)
-        document_id = edxml.document_id_of(msg)
         uid = self.context.UID()
         queued = store.queue("edoc", document_id, receivers, signed, item_uid=uid)
-        store.remember_sent(document_id, uid, receivers)
+        if business in (edxml.NEW, edxml.REPLACEMENT):
+            store.remember_sent(document_id, uid, receivers)
         user = api.user.get_current().getId()
-        store.add_history(self.context, direction="sent", document_id=document_id, event="queued",
-                          description=f"queued by {user}", to=receivers)
+        label = edxml.BUSSINESS_DOC_TYPES[business]
+        description = f"queued by {user}" if business == edxml.NEW else f"{label} queued by {user}: {reason}"
+        if business == edxml.REPLACEMENT:
+            description += f" (replaces {', '.join(body['replaces'])})"
+        entry = store.add_history(self.context, direction="sent", document_id=document_id, event="queued",
+                                  description=description, to=receivers)
+        entry["business"] = label
         self.request.response.setStatus(202)
         return {"@id": f"{self.context.absolute_url()}/@exchange-history", "document_id": document_id,
-                "message_id": queued.id, "to": receivers, "sha256": queued.sha256}
+                "message_id": queued.id, "to": receivers, "sha256": queued.sha256, "business": label}
+
+    def _bussiness(self, business, reason, body):
+        """(edxml.Bussiness or None, receivers it may go to or None, (field, problem) or None)."""
+        if business == edxml.NEW:
+            return None, None, None
+        if business == edxml.REPLACEMENT:
+            replaces = body.get("replaces")
+            if isinstance(replaces, str):
+                replaces = body["replaces"] = [replaces]
+            if not isinstance(replaces, list) or not replaces or not all(isinstance(r, str) for r in replaces):
+                return None, None, ("replaces", "replaces: the DocumentIds of the documents this one replaces")
+            infos, allowed = [], set()
+            for document_id in replaces:
+                entry = store.sent_entry(document_id)
+                if entry is None:
+                    return None, None, ("replaces", f"replaces: {document_id!r} was never sent by this site")
+                infos.append(edxml.ReplacementInfo(document_id, list(entry["to"])))
+                allowed |= set(entry["to"])
+            return (edxml.Bussiness(edxml.REPLACEMENT, reason, replacement_info_list=infos), sorted(allowed), None)
+        document_id = body.get("document_id") or store.last_sent_as(self.context)
+        entry = store.sent_entry(document_id) if isinstance(document_id, str) and document_id else None
+        if entry is None or entry["uid"] != self.context.UID():
+            return None, None, ("document_id", "document_id: this item was never sent as "
+                                               f"{document_id!r}" if document_id else
+                                "document_id: this item was never sent, there is nothing to revoke or update")
+        return edxml.Bussiness(business, reason, document_id=document_id), list(entry["to"]), None
 
 
 class StatusPost(ExchangeService):
@@ -130,14 +200,33 @@ class HistoryGet(ExchangeService):
         items = [dict(entry) for entry in store.history(self.context)]
         answer = {"@id": f"{self.context.absolute_url()}/@exchange-history", "items": items,
                   "items_total": len(items)}
+        url = self.context.absolute_url()
+        log = inbox.evidence_log(self.context)
         proof = inbox.evidence(self.context)
         if proof is not None:
-            answer["evidence"] = {k: v for k, v in proof.items() if k != "file"}
-            answer["evidence"]["@id"] = f"{self.context.absolute_url()}/@exchange-evidence"
-        for name in ("arrival_code", "exchange_document_id", "exchange_sender"):
+            answer["evidence"] = _proof(proof, f"{url}/@exchange-evidence")
+        if log:
+            answer["evidence_log"] = [_proof(p, f"{url}/@exchange-evidence?n={n}") for n, p in enumerate(log)]
+            answer["weak_signatures"] = sum(1 for p in log if p.get("weak"))
+        for name in ("arrival_code", "exchange_document_id", "exchange_sender", "exchange_state",
+                     "exchange_state_reason", "exchange_state_time", "exchange_version"):
             if getattr(self.context, name, None):
                 answer[name] = getattr(self.context, name)
+        replaced_by = getattr(self.context, "exchange_replaced_by", None)
+        if replaced_by:
+            other = inbox.find(replaced_by)
+            answer["replaced_by"] = other.absolute_url() if other is not None else replaced_by
+        replaces = getattr(self.context, "exchange_replaces", None)
+        if replaces:
+            answer["replaces"] = [getattr(inbox.find(uid), "absolute_url", lambda u=uid: u)() for uid in replaces]
         return answer
+
+
+def _proof(proof, at):
+    answer = {k: (list(v) if isinstance(v, (list, tuple)) or type(v).__name__ == "PersistentList" else v)
+              for k, v in proof.items() if k != "file"}
+    answer["@id"] = at
+    return answer
 
 
 class EvidenceGet(ExchangeService):
@@ -145,6 +234,10 @@ class EvidenceGet(ExchangeService):
 
     def render(self):
         proof = inbox.evidence(self.context)
+        n = self.request.form.get("n")
+        if n is not None:
+            log = inbox.evidence_log(self.context)
+            proof = log[int(n)] if str(n).isdigit() and int(n) < len(log) else None
         if proof is None:
             self.request.response.setStatus(404)
             return b""
@@ -215,12 +308,15 @@ class InboxPost(ExchangeService):
         try:
             outcome = inbox.receive(data, settings)
         except (RefusedMessage, inbox.SiteRefusal) as exc:
+            transaction.doom()  # a refusal writes nothing, whatever ran before the check
             logger.warning("Refused a message from the axis: %s %s", exc.reason_code, exc.message)
             return self.error(400, "RefusedMessage", exc.message, reason=exc.reason_code,
                               element=getattr(exc, "element", None))
         except ExchangeError as exc:
+            transaction.doom()
             return self.error(400, "RefusedMessage", exc.message, reason=exc.reason_code, element=exc.element)
         except NotConfigured as exc:
+            transaction.doom()
             return self.error(503, "NotConfigured", str(exc))
         if not outcome.get("duplicate") and outcome.get("kind") == "edoc":
             self.request.response.setStatus(201)

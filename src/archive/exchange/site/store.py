@@ -124,6 +124,15 @@ def remember_sent(document_id, uid, to, site=None):
     sent[document_id] = PersistentMapping({"uid": uid, "to": receivers})
 
 
+def last_sent_as(item):
+    """The DocumentId this item was last sent under as a new document or replacement ("" if never)."""
+    for entry in reversed(history(item)):
+        if entry.get("direction") == "sent" and entry.get("event") == "queued" and \
+                entry.get("business", "new") in ("new", "replacement"):
+            return entry["document_id"]
+    return ""
+
+
 def sent_entry(document_id, site=None):
     sent = _tree(SENT, site, create=False)
     return sent.get(document_id) if sent is not None else None
