@@ -48,3 +48,24 @@ def procedure_text(obj):
 @indexer(LegalDocument)
 def legal_relations(obj):
     return relation_keys(obj)
+
+
+# Cheap answers for what Plone's generic indexers would work out the long way for every
+# dossier and result (the records a province adds by the hundred thousand): they live in
+# agency shards, which never show one of their items as their page, and have no images.
+@indexer(Dossier)
+def dossier_is_default_page(obj):
+    return False
+
+
+@indexer(Result)
+def result_is_default_page(obj):
+    return False
+
+
+def _no_image_scales(obj):
+    raise AttributeError("image_scales")  # nothing stored, as the generic indexer does
+
+
+dossier_image_scales = indexer(Dossier)(_no_image_scales)
+result_image_scales = indexer(Result)(_no_image_scales)

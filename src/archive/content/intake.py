@@ -4,13 +4,14 @@ The same steps run whichever way a dossier arrives (web form, REST, the bulk int
 function below): the name chooser asks `issue_dossier_code` for the id, and the added
 event completes anything a caller that gave its own id left out.
 """
+import hashlib
+
 from Acquisition import aq_base
 from AccessControl import Unauthorized
 from archive.content import clock
 from archive.content import deadlines
 from archive.content import lookup
 from archive.content import sequences
-from archive.content.checksums import update_file_checksum
 from plone import api
 from plone.dexterity.utils import createContent
 from plone.namedfile.file import NamedBlobFile
@@ -98,6 +99,6 @@ def add_component(dossier, id_, title, filename, data, kind="original", digitise
     component.id = id_
     dossier._setObject(id_, component, suppress_events=True)
     component = dossier._getOb(id_)
-    update_file_checksum(component)
+    component.sha256 = hashlib.sha256(data).hexdigest()  # the bytes in hand, not re-read from the blob
     component.indexObject()
     return component

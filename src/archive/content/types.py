@@ -22,7 +22,7 @@ class ArchiveRecord:
     status_code = timeliness = received = due = None
     # Plone core catalog columns our types do not have.
     exclude_from_nav = False
-    start = end = sync_uid = cmf_uid = location = in_reply_to = getRemoteUrl = None
+    start = end = recurrence = sync_uid = cmf_uid = location = in_reply_to = getRemoteUrl = None
 
 
 class ArchiveFolder(Container, ArchiveRecord):
