@@ -1,6 +1,7 @@
 """End to end: two Plone sites (two Zope processes, two ZODBs), the reference axis, one Celery
 worker per site on a real Redis (one database each). A legal document with two PDFs goes from
-A to B; B's officers answer 03 and 06; the axis going down mid-send delays but loses nothing."""
+A to B; B's officers answer 03 and 06; A revokes it and B marks it revoked; the axis going down
+mid-send delays but loses nothing."""
 import base64
 import hashlib
 import os
@@ -218,6 +219,17 @@ class TestExchangeEndToEnd(unittest.TestCase):
         wait_for(lambda: "03" in self.a.received_codes(first), 40, "A never saw 03")
         self.b.ok("POST", item["@id"] + "/@exchange-status", OFFICER, json={"code": "06", "description": "Hoàn thành"})
         wait_for(lambda: self.a.received_codes(first) == ["01", "03", "06"], 40, "A never saw 06")
+
+        # A revokes it with a reason: B keeps the item, marked revoked, and agrees (15).
+        revoked = self.a.ok("POST", first + "/@exchange-send", OFFICER,
+                            json={"business": "revocation", "reason": "Ban hành nhầm đối tượng"})
+        self.assertEqual((revoked["document_id"], revoked["to"]), (sent["document_id"], [B]))
+        wait_for(lambda: self.b.ok("GET", item["@id"] + "/@exchange-history", OFFICER).get("exchange_state")
+                 == "revoked", 60, "B never applied the revocation")
+        b_history = self.b.ok("GET", item["@id"] + "/@exchange-history", OFFICER)
+        self.assertEqual(b_history["exchange_state_reason"], "Ban hành nhầm đối tượng")
+        self.assertEqual([e["business"] for e in b_history["evidence_log"]], ["new", "revocation"])
+        wait_for(lambda: self.a.received_codes(first) == ["01", "03", "06", "15"], 40, "A never saw 15")
 
         # The axis goes down mid-send: the message waits in A's outbox, then arrives once.
         port = self.axis.port
