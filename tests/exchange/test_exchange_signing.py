@@ -216,8 +216,8 @@ def test_fast_c14n_is_byte_identical_to_libxml2(name, consume):
 
 def test_fast_c14n_falls_back_when_a_marker_is_ambiguous(monkeypatch):
     # A text that already holds the marker: the splice would be ambiguous, so the plain way is used.
-    monkeypatch.setattr(signing.secrets, "token_hex", lambda n: "0" * 32)
-    marker = "c14n-" + "0" * 32
+    marker = "\ue000" * 16
+    monkeypatch.setattr(signing, "_marker", lambda: marker)
     data = f"<r><a>{B64}</a><b>{marker}</b></r>".encode()
     method = CanonicalizationMethod.EXCLUSIVE_XML_CANONICALIZATION_1_0
     expected = etree.tostring(etree.fromstring(data), method="c14n", exclusive=True)
@@ -268,7 +268,22 @@ def test_we_verify_stock_signxml_signature(nghe_an):
 def test_signed_bytes_round_trip(nghe_an):
     signed = signing.sign(edxml.to_bytes(edxml.build_edoc(_big_edoc())), nghe_an.key, nghe_an.cert)
     assert edxml.to_bytes(etree.fromstring(signed)) == signed
-    assert b"c14n-" not in signed
+    assert not any(0xE000 <= ord(c) <= 0xE0FF for c in signed.decode("utf-8")), "a splice marker was left"
+
+
+def test_signing_falls_back_when_serialised_markers_are_ambiguous(nghe_an, monkeypatch):
+    unsigned = edxml.to_bytes(edxml.build_edoc(_big_edoc()))
+    expected = signing.sign(unsigned, nghe_an.key, nghe_an.cert)
+    calls = []
+    real = signing._splice
+
+    def refuse_second(skeleton, spliced):  # the c14n splice works, the one into the output does not
+        calls.append(len(skeleton))
+        return real(skeleton, spliced) if len(calls) == 1 else None
+
+    monkeypatch.setattr(signing, "_splice", refuse_second)
+    assert signing.sign(unsigned, nghe_an.key, nghe_an.cert) == expected
+    assert len(calls) == 2
 
 
 def test_tampered_attachment_is_refused(nghe_an):
