@@ -305,3 +305,12 @@ def test_signer_reuses_its_key(nghe_an, quang_ninh):
     assert signing.verify(first).certificate == nghe_an.cert
     with pytest.raises(ValueError, match="does not belong"):
         signing.Signer(nghe_an.key, quang_ninh.cert)
+
+
+def test_signing_a_tree_or_its_bytes_gives_the_same_message(nghe_an):
+    root = edxml.build_edoc(_big_edoc())
+    before = etree.tostring(root)
+    from_tree = signing.sign(root, nghe_an.key, nghe_an.cert)
+    assert etree.tostring(root) == before, "the caller's tree must stay untouched"
+    assert from_tree == signing.sign(edxml.to_bytes(root), nghe_an.key, nghe_an.cert)
+    assert edxml.to_bytes(signing.sign_tree(root, nghe_an.key, nghe_an.cert)) == from_tree

@@ -305,10 +305,12 @@ class Signer:
         return self._sign(copy.deepcopy(root), consume=False)[0]
 
     def sign(self, data):
-        """Sign edXML bytes (or a tree, left untouched); returns the signed bytes."""
-        if not isinstance(data, (bytes, bytearray, str)):
-            return edxml.to_bytes(self.sign_tree(data))
-        signed, signer = self._sign(edxml.safe_fromstring(data, self.limits), consume=True)
+        """Sign edXML bytes, or a tree (left untouched, which saves serialising and parsing it); returns signed bytes."""
+        if isinstance(data, (bytes, bytearray, str)):
+            root = edxml.safe_fromstring(data, self.limits)
+        else:
+            root = copy.deepcopy(data)
+        signed, signer = self._sign(root, consume=True)
         # The long texts are still markers in the tree (see _FastC14N). Serialisation, like
         # c14n, writes a text without &, <, > or CR as its UTF-8 bytes, so they go back in
         # the same way.
