@@ -1,0 +1,112 @@
+"""The dossier page: what a records officer checks at a glance, in the site's language.
+
+Status with its national portal code, the applicant, the appointment date and whether it
+is late, the supplement requests, the components with their checksums, and the history.
+"""
+from datetime import datetime
+
+from archive.content import clock
+from archive.content.vocabularies import CHANNELS
+from archive.content.vocabularies import COMPONENT_KINDS
+from archive.content.vocabularies import TIMELINESS
+from plone import api
+from Products.Five.browser import BrowserView
+from zope.i18n import translate
+
+DATE = "%d/%m/%Y %H:%M"
+
+
+def _format(value):
+    if value is None:
+        return ""
+    if hasattr(value, "asdatetime"):  # Zope DateTime, as in the workflow history
+        value = value.asdatetime()
+    return clock.to_local_naive(value).strftime(DATE)
+
+
+def _size(num_bytes):
+    for unit in ("B", "KB", "MB", "GB"):
+        if num_bytes < 1024 or unit == "GB":
+            return f"{num_bytes:.0f} {unit}" if unit == "B" else f"{num_bytes:.1f} {unit}"
+        num_bytes /= 1024
+
+
+class DossierView(BrowserView):
+    def _t(self, msgid):
+        return translate(msgid, domain="archive", context=self.request)
+
+    def state(self):
+        workflow = api.portal.get_tool("portal_workflow")
+        state = api.content.get_state(self.context, default=None)
+        title = workflow.getTitleForStateOnType(state, self.context.portal_type) if state else ""
+        return {"id": state, "title": self._t(title), "code": self.context.status_code}
+
+    def dates(self):
+        dossier = self.context
+        late = bool(dossier.due and not dossier.completed and dossier.due < clock.now())
+        return {
+            "received": _format(dossier.received),
+            "due": _format(dossier.due),
+            "completed": _format(dossier.completed),
+            "late": late,
+        }
+
+    def channel(self):
+        labels = dict(CHANNELS)
+        value = self.context.channel
+        return self._t(labels[value]) if value in labels else (value or "")
+
+    def timeliness(self):
+        labels = dict(TIMELINESS)
+        value = self.context.timeliness
+        return self._t(labels[value]) if value in labels else ""
+
+    def supplements(self):
+        return [{"requested": _format(_iso(r.get("requested"))),
+                 "resumed": _format(_iso(r.get("resumed"))),
+                 "reason": r.get("reason", "")}
+                for r in self.context.supplement_requests or []]
+
+    def components(self):
+        kinds = dict(COMPONENT_KINDS)
+        rows = []
+        for component in sorted(self.context.objectValues(), key=lambda c: (c.created(), c.getId())):
+            if component.portal_type != "DossierComponent":
+                continue
+            named_file = component.file
+            rows.append({
+                "title": component.title,
+                "kind": self._t(kinds.get(component.kind, component.kind or "")),
+                "digitised": bool(component.digitised),
+                "filename": getattr(named_file, "filename", ""),
+                "size": _size(named_file.getSize()) if named_file is not None else "",
+                "sha256": component.sha256 or "",
+                "url": component.absolute_url(),
+                "download": f"{component.absolute_url()}/@@download/file",
+            })
+        return rows
+
+    def history(self):
+        workflow = api.portal.get_tool("portal_workflow")
+        entries = workflow.getInfoFor(self.context, "review_history", [])
+        rows = []
+        for entry in reversed(entries):
+            state = entry.get("review_state")
+            rows.append({
+                "time": _format(entry.get("time")),
+                "actor": entry.get("actor") or "",
+                "state": self._t(workflow.getTitleForStateOnType(state, self.context.portal_type) or state),
+                "comments": entry.get("comments") or "",
+            })
+        return rows
+
+    def result_url(self):
+        code = self.context.result_code
+        if not code:
+            return None
+        brains = api.content.find(portal_type="Result", result_code=code)
+        return brains[0].getURL() if brains else None
+
+
+def _iso(value):
+    return datetime.fromisoformat(value) if value else None
