@@ -64,6 +64,11 @@ class TestReceivingBusinessMessages(base.ExchangeSiteBase):
         logged = self.call("GET", self.site_url(original["@id"]) + "/@exchange-evidence", "exchange",
                            params={"n": 1})
         self.assertEqual(logged.content, data)
+        # Officers see it on the item's page too.
+        page = self.call("GET", self.site_url(original["@id"]), "exchange", headers={"Accept": "text/html"})
+        self.assertEqual(page.status_code, 200)
+        self.assertIn("archive-exchange-state", page.text)
+        self.assertIn("Ban hành nhầm đối tượng", page.text)
         # B hears "take-back agreed" (15) after the arrival (01).
         self.assertEqual([(m["status_code"], m["document_id"]) for m in self.outbox()], [("01", B_DOC), ("15", B_DOC)])
         # Revoked twice (a new signature): nothing more happens.
