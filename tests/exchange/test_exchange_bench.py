@@ -10,8 +10,11 @@ from archive.exchange import bench
 def test_bench_smoke():
     result = bench.run(seconds=0.5)
     for key in ("edxml_sign_per_s", "edxml_verify_per_s", "edxml_accept_per_s",
-                "rsa2048_sign_per_s", "rsa2048_verify_per_s", "sign_vs_rsa_sign", "verify_vs_rsa_verify"):
+                "rsa2048_sign_per_s", "rsa2048_verify_per_s", "sign_vs_rsa_sign", "verify_vs_rsa_verify",
+                "edxml_sign_per_cpu_s", "edxml_verify_per_cpu_s", "rsa2048_sign_per_cpu_s", "rsa2048_verify_per_cpu_s",
+                "sign_vs_rsa_sign_cpu"):
         assert result[key] > 0, key
+    assert len(result["load_average_1_5_15_before"].split()) == 3
     assert 4 * 1024 <= result["message_bytes_unsigned"] - 136_536 <= 6 * 1024  # 5 KB + base64 of 100 KB
 
 

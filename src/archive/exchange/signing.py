@@ -354,7 +354,7 @@ def check_structure(root):
             continue
         name = tag.rpartition("}")[2]
         parent = el.getparent()
-        parent_name = edxml.local_name(parent) if parent is not None else ""
+        parent_name = parent.tag.rpartition("}")[2] if parent is not None else ""  # a parent is an element
         if name in seen or parent_name not in _SINGLETONS[name]:
             _refuse(WRAPPING, f"{name}: duplicated or out of place (possible signature wrapping)")
         seen[name] = el
