@@ -14,6 +14,9 @@ from exchange_helpers import (
     xmlsec1_sign,
 )
 from lxml import etree
+from signxml import SignatureConfiguration, XMLSigner, XMLVerifier
+from signxml.algorithms import CanonicalizationMethod, DigestAlgorithm, SignatureMethod
+from signxml.processor import XMLSignatureProcessor
 
 from archive.exchange import edxml, signing, trust
 from archive.exchange.errors import RefusedMessage
@@ -150,10 +153,6 @@ def test_unknown_transform_is_refused(nghe_an):
 
 
 # --------------------------------------------------------------------------- fast paths stay exact
-
-from signxml import SignatureConfiguration, XMLSigner, XMLVerifier  # noqa: E402
-from signxml.algorithms import CanonicalizationMethod, DigestAlgorithm, SignatureMethod  # noqa: E402
-from signxml.processor import XMLSignatureProcessor  # noqa: E402
 
 B64 = "QUJDRGVmZ2hpams0NTY3Kys/Lz0=" * 400  # 11,200 characters of base64 alphabet
 LONG = "x" * (signing.SPLICE_MIN_CHARS + 10)

@@ -305,7 +305,7 @@ class Signer:
         return self._sign(copy.deepcopy(root), consume=False)[0]
 
     def sign(self, data):
-        """Sign edXML bytes, or a tree (left untouched, which saves serialising and parsing it); returns signed bytes."""
+        """Sign edXML bytes, or a tree (left untouched; saves serialising and parsing it); returns signed bytes."""
         if isinstance(data, (bytes, bytearray, str)):
             root = edxml.safe_fromstring(data, self.limits)
         else:
