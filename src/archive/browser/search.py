@@ -57,3 +57,16 @@ class SearchPage(BrowserView):
             if highlights.get(field):
                 return " … ".join(highlights[field])
         return ""
+
+
+class SiteSearch(BrowserView):
+    """Plone's own search box lands on the archive's search page, with the same query: one
+    search for the archive, answered by Elasticsearch when it is configured (restricted to
+    what the user may see, with facets and highlights) and by the catalog otherwise."""
+
+    def __call__(self):
+        query = {k: v for k, v in self.request.form.items() if k in service.PARAMS and v}
+        target = f"{self.context.absolute_url()}/@@archive-search"
+        if query:
+            target += "?" + urlencode(query, doseq=True)
+        return self.request.response.redirect(target)
