@@ -313,3 +313,41 @@ def test_signing_a_tree_or_its_bytes_gives_the_same_message(nghe_an):
     assert etree.tostring(root) == before, "the caller's tree must stay untouched"
     assert from_tree == signing.sign(edxml.to_bytes(root), nghe_an.key, nghe_an.cert)
     assert edxml.to_bytes(signing.sign_tree(root, nghe_an.key, nghe_an.cert)) == from_tree
+
+
+def test_inclusive_namespace_prefixes_are_read_as_signxml_reads_them(nghe_an, tmp_path):
+    # xmlsec1 signs with ec:InclusiveNamespaces on SignedInfo's method and on the reference's
+    # c14n transform. signxml's schema of the Signature has no declaration for that element
+    # (strict wildcard), so such a signature is refused as malformed, here as by stock signxml.
+    ec = "http://www.w3.org/2001/10/xml-exc-c14n#"
+    inclusive = f'<ec:InclusiveNamespaces xmlns:ec="{ec}" PrefixList="edXML"/>'
+    template = (
+        f'<ds:Signature xmlns:ds="{DS}"><ds:SignedInfo>'
+        f'<ds:CanonicalizationMethod Algorithm="{EXC_C14N}">{inclusive}</ds:CanonicalizationMethod>'
+        f'<ds:SignatureMethod Algorithm="{RSA_SHA256}"/><ds:Reference URI=""><ds:Transforms>'
+        '<ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/>'
+        f'<ds:Transform Algorithm="{EXC_C14N}">{inclusive}</ds:Transform></ds:Transforms>'
+        '<ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue/></ds:Reference>'
+        '</ds:SignedInfo><ds:SignatureValue/><ds:KeyInfo><ds:X509Data/></ds:KeyInfo></ds:Signature>'
+    )
+    root = edxml.build_edoc(_big_edoc())
+    root.find("e:edXMLEnvelope/e:edXMLHeader", NS).append(etree.fromstring(template))
+    tmpl = tmp_path / "template.xml"
+    tmpl.write_bytes(edxml.to_bytes(root))
+    key, cert = nghe_an.write(tmp_path)
+    out = tmp_path / "signed.xml"
+    xmlsec1("--sign", "--privkey-pem", f"{key},{cert}", "--output", str(out), str(tmpl))
+    data = out.read_bytes()
+    assert data.count(b'PrefixList="edXML"') == 2
+    with pytest.raises(etree.DocumentInvalid):
+        XMLVerifier().verify(data, x509_cert=nghe_an.cert, expect_config=SignatureConfiguration(
+            location=f"./{{{edxml.NS}}}edXMLEnvelope/{{{edxml.NS}}}edXMLHeader/"))
+    with pytest.raises(signing.SignatureRefused) as exc:
+        signing.verify(data)
+    assert exc.value.reason_code == "malformed"
+    nodes = [*etree.fromstring(data).iterfind(".//ds:Transform", NS),
+             *etree.fromstring(data).iterfind(".//ds:CanonicalizationMethod", NS)]
+    assert len(nodes) == 3
+    for node in nodes:
+        assert signing._DocumentVerifier()._get_inclusive_ns_prefixes(node) == \
+            XMLVerifier()._get_inclusive_ns_prefixes(node)
