@@ -166,6 +166,7 @@ def _c14n_cases():
         "base64": f"<r xmlns='urn:d'><a>{B64}</a><b>{B64}</b></r>",
         "wrapped base64": "<r><a>" + "\n".join(B64[i:i + 76] for i in range(0, len(B64), 76)) + "\t </a></r>",
         "non-ascii": f"<r><a>{'Nghệ An – Quảng Ninh ' * 300}</a></r>",
+        "astral": f"<r><a>{'𠀀𝔘😀 ' * 1200}</a><b>{chr(0xE000) * 5000}</b></r>",
         "ampersand": f"<r><a>{long_with('&amp;')}</a></r>",
         "less than": f"<r><a>{long_with('&lt;')}</a></r>",
         "greater than": f"<r><a>{long_with('&gt;')}</a></r>",
