@@ -55,6 +55,11 @@ def main():
     print("Exchange: 5 KB edXML message with one 100 KB attachment, one core ...", flush=True)
     for key, value in exchange_bench.run(seconds=5.0).items():
         print(f"  {key:30} {value}")
+    print("Exchange end to end: two sites through the reference axis ...", flush=True)
+    e2e = run_script(os.path.join(HERE, "bench_exchange_e2e.py"), "BENCH_EXCHANGE_E2E",
+                     {"BENCH_EXCHANGE_N": os.environ.get("BENCH_EXCHANGE_N", "100")})
+    for key, value in e2e.items():
+        print(f"  {key:30} {value}")
 
 
 if __name__ == "__main__":
