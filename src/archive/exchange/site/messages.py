@@ -235,7 +235,7 @@ def _plain(html):
 
 def sign(msg, settings):
     key, cert = settings.signing_material()
-    return signing.sign(edxml.to_bytes(edxml.build(msg)), key, cert)
+    return signing.sign(edxml.build(msg), key, cert)  # the tree itself: no serialise-and-parse round trip
 
 
 def status_message(document_id, sender_of_document, own_organ_id, code, description="", staff=""):
