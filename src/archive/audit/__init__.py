@@ -1,0 +1,1 @@
+"""The archive's tamper-evident audit journal: who did what to which record, and when."""

@@ -1,0 +1,236 @@
+"""The audit journal: every change of an archive record leaves an entry with its actor, in the
+same transaction; sealing chains the entries and verification finds any changed, deleted or
+inserted one; only auditors and managers read it."""
+import logging
+import time
+import unittest
+
+import requests
+import transaction
+from archive.audit import journal
+from archive.audit import seal
+from archive.content.intake import receive_dossier
+from archive.testing import ARCHIVE_FUNCTIONAL_TESTING
+from plone import api
+from plone.app.testing import SITE_OWNER_NAME
+from plone.app.testing import SITE_OWNER_PASSWORD
+
+from helpers import AGENCY
+from helpers import PASSWORD
+from helpers import build_province
+from helpers import dossier_fields
+
+
+class AuditTestCase(unittest.TestCase):
+    layer = ARCHIVE_FUNCTIONAL_TESTING
+
+    def setUp(self):
+        self.portal = self.layer["portal"]
+        build_province(self.portal)
+        self.url = f"http://{self.layer['host']}:{self.layer['port']}/plone"
+
+    def call(self, method, path, user=None, **kwargs):
+        auth = (SITE_OWNER_NAME, SITE_OWNER_PASSWORD) if user == "admin" else ((user, PASSWORD) if user else None)
+        url = path if path.startswith("http") else self.url + path
+        return requests.request(method, url, auth=auth, headers={"Accept": "application/json"}, timeout=30, **kwargs)
+
+    def journal_of(self, user="auditor", **params):
+        answer = self.call("GET", "/@audit-journal", user, params={"b_size": 1000, **params})
+        self.assertEqual(answer.status_code, 200, answer.text[:500])
+        return answer.json()
+
+    def verify(self):
+        answer = self.call("GET", "/@audit-verify", "auditor")
+        self.assertEqual(answer.status_code, 200, answer.text[:500])
+        return answer.json()
+
+    def stored(self):
+        transaction.begin()  # see what the server committed
+        return journal.journal(self.portal)
+
+    def receive(self, user="reception", **fields):
+        answer = self.call("POST", f"/dossiers/{AGENCY}", user, json={"@type": "Dossier", **dossier_fields(**fields)})
+        self.assertEqual(answer.status_code, 201, answer.text[:500])
+        return answer.json()
+
+
+class TestWhatIsJournaled(AuditTestCase):
+
+    def test_intake_edit_transition_sharing_and_delete_with_their_actors(self):
+        dossier = self.receive()
+        url, uid = dossier["@id"], dossier["UID"]
+        self.assertEqual(self.call("PATCH", url, "reception", json={"applicant_phone": "0912345678"}).status_code, 204)
+        fired = self.call("POST", url + "/@workflow/start_processing", "reception", json={"comment": "Hồ sơ đủ thành phần"})
+        self.assertEqual(fired.status_code, 200, fired.text)
+        shared = self.call("POST", url + "/@sharing", "admin", json={
+            "entries": [{"id": "specialist", "type": "user", "roles": {"Reader": True}}], "inherit": True})
+        self.assertEqual(shared.status_code, 204, shared.text)
+        path = "/" + url.split("/", 3)[3]  # the physical path: /plone/dossiers/<agency>/<code>
+        self.assertEqual(self.call("DELETE", url, "admin").status_code, 204)
+
+        items = self.journal_of(uid=uid)["items"]
+        by_action = {}
+        for item in items:
+            by_action.setdefault(item["action"], []).append(item)
+        self.assertEqual([i["action"] for i in items][0], "added")
+        self.assertEqual([i["action"] for i in items][-1], "removed")
+        [added] = by_action["added"]
+        self.assertEqual((added["actor"], added["portal_type"], added["path"]), ("reception", "Dossier", path))
+        edits = [i for i in by_action["modified"] if "applicant_phone" in i["details"]["fields"]]
+        self.assertEqual([i["actor"] for i in edits], ["reception"])
+        [transition] = by_action["transition"]
+        self.assertEqual(transition["actor"], "reception")
+        self.assertEqual(transition["details"], {"transition": "start_processing", "from": "received",
+                                                 "to": "processing", "comment": "Hồ sơ đủ thành phần"})
+        [sharing] = by_action["sharing"]
+        self.assertEqual(sharing["actor"], SITE_OWNER_NAME)
+        self.assertIn("Reader", sharing["details"]["local_roles"]["specialist"])
+        [removed] = by_action["removed"]
+        self.assertEqual((removed["actor"], removed["path"], removed["uid"]), (SITE_OWNER_NAME, path, uid))
+        for item in items:
+            self.assertRegex(item["time"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00$")
+            self.assertEqual(len(item["hash"]), 64)  # reading seals first
+        # The component added at intake and the shard it lives in are journaled on their own.
+        self.assertNotIn("file", str(items))
+
+    def test_a_rolled_back_change_leaves_no_entry(self):
+        before = len(self.stored() or ())
+        with api.env.adopt_roles(["Manager"]):
+            receive_dossier(self.portal.dossiers[AGENCY], **dossier_fields())
+        self.assertGreater(len(journal.journal(self.portal)), before)  # written in the transaction...
+        transaction.abort()
+        self.assertEqual(len(self.stored() or ()), before)  # ...and gone with it
+        # Over HTTP: an intake refused with 400 journals nothing either.
+        bad = self.call("POST", f"/dossiers/{AGENCY}", "reception",
+                        json={"@type": "Dossier", **dossier_fields(applicant_id="12")})
+        self.assertEqual(bad.status_code, 400, bad.text)
+        self.assertEqual(len(self.stored() or ()), before)
+
+    def test_only_auditors_and_managers_read_the_journal(self):
+        self.receive()
+        for user in ("reception", "specialist", "leader", None):
+            for service in ("/@audit-journal", "/@audit-verify"):
+                self.assertIn(self.call("GET", service, user).status_code, (401, 403), (user, service))
+        self.assertEqual(self.call("GET", "/@audit-journal", "admin").status_code, 200)
+        self.assertGreaterEqual(self.journal_of("auditor")["items_total"], 1)
+
+    def test_filters_batching_and_bad_parameters(self):
+        start = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(time.time() - 1))
+        first = self.receive()
+        second = self.receive(applicant_name="Trần Thị Lan")
+        everything = self.journal_of(since=start)
+        self.assertEqual([i["action"] for i in self.journal_of(since=start, uid=first["UID"])["items"]][:1], ["added"])
+        added = self.journal_of(since=start, action="added", actor="reception", path=f"/dossiers/{AGENCY}")
+        self.assertEqual([i["uid"] for i in added["items"] if i["portal_type"] == "Dossier"],
+                         [first["UID"], second["UID"]])
+        self.assertEqual(self.journal_of(until="2000-01-01")["items_total"], 0)
+        descending = self.journal_of(since=start, sort_order="descending")["items"]
+        self.assertEqual([i["key"] for i in descending], [i["key"] for i in reversed(everything["items"])])
+        page = self.call("GET", "/@audit-journal", "auditor", params={"since": start, "b_size": 1}).json()
+        self.assertEqual((len(page["items"]), page["items_total"]), (1, everything["items_total"]))
+        self.assertIn("next", page["batching"])
+        for name, value in (("since", "yesterday"), ("until", "2025-13-45"), ("action", "launched"),
+                            ("sort_order", "sideways")):
+            answer = self.call("GET", "/@audit-journal", "auditor", params={name: value})
+            self.assertEqual(answer.status_code, 400, (name, answer.text))
+            self.assertEqual(answer.json()["error"]["field"], name)
+            self.assertIn(name, answer.json()["error"]["message"])
+
+
+class TestSealAndVerify(AuditTestCase):
+
+    def setUp(self):
+        super().setUp()
+        for n in range(3):
+            self.receive(applicant_name=f"Người nộp {n}")
+
+    def entry_at(self, seq):
+        [(key, entry)] = [(k, e) for k, e in self.stored().items() if e.get("seq") == seq]
+        return key, entry
+
+    def test_valid_after_sealing_and_each_tampering_is_found(self):
+        report = self.verify()
+        self.assertTrue(report["valid"], report)
+        self.assertIsNone(report["first_invalid"])
+        self.assertEqual(report["entries"], len(self.stored()))
+        self.assertEqual(len(report["head"]), 64)
+        head, count = report["head"], report["entries"]
+        self.assertEqual(self.verify(), {**report, "sealed": 0})  # nothing new: same head
+
+        # Changed: a sealed entry's actor is rewritten.
+        key, entry = self.entry_at(3)
+        actor, entry["actor"] = entry["actor"], "someone-else"
+        transaction.commit()
+        found = self.verify()
+        self.assertFalse(found["valid"])
+        self.assertEqual({k: found["first_invalid"][k] for k in ("seq", "key", "reason")}, {"seq": 3, "key": key,
+                                                                                             "reason": "content"})
+        self.assertEqual(found["first_invalid"]["entry"]["actor"], "someone-else")
+        entry["actor"] = actor
+        transaction.commit()
+        self.assertTrue(self.verify()["valid"])
+
+        # Deleted: entry 2 disappears; the chain breaks where it was.
+        key, entry = self.entry_at(2)
+        del self.stored()[key]
+        transaction.commit()
+        found = self.verify()["first_invalid"]
+        self.assertEqual((found["seq"], found["reason"]), (2, "missing"))
+        self.stored()[key] = entry
+        transaction.commit()
+        self.assertTrue(self.verify()["valid"])
+
+        # Deleted at the end: the chain stops short of the recorded count.
+        key, entry = self.entry_at(count)
+        del self.stored()[key]
+        transaction.commit()
+        found = self.verify()["first_invalid"]
+        self.assertEqual((found["seq"], found["reason"]), (count, "missing"))
+        self.stored()[key] = entry
+        transaction.commit()
+        self.assertTrue(self.verify()["valid"])
+
+        # Inserted into the sealed past (an hour and more before the seal), unsealed.
+        old = time.time_ns() - 2 * seal.LATE_WINDOW_NS
+        forged_key, forged = journal.make_entry("removed", uid="x", path="/plone/dossiers/x", portal_type="Dossier",
+                                                actor="nobody", nanoseconds=old)
+        self.stored()[forged_key] = forged
+        transaction.commit()
+        found = self.verify()["first_invalid"]
+        self.assertEqual((found["key"], found["reason"]), (forged_key, "unsealed"))
+        del self.stored()[forged_key]
+        transaction.commit()
+        self.assertTrue(self.verify()["valid"])
+
+        # Inserted with a forged place in the chain (seq, prev and a correct hash of its own).
+        key2, second = self.entry_at(2)
+        forged_key, forged = journal.make_entry("removed", uid="x", path="/plone/dossiers/x", portal_type="Dossier",
+                                                actor="nobody", nanoseconds=journal.key_time(key2) + 1)
+        forged.update(seq=2, prev=second["prev"])
+        forged["hash"] = seal.entry_hash(forged)
+        self.stored()[forged_key] = forged
+        transaction.commit()
+        found = self.verify()["first_invalid"]
+        self.assertEqual((found["seq"], found["reason"]), (2, "inserted"))
+        del self.stored()[forged_key]
+        transaction.commit()
+        final = self.verify()
+        self.assertTrue(final["valid"], final)
+        self.assertEqual((final["head"], final["entries"]), (head, count))
+
+    def test_sealing_logs_the_head_and_links_late_entries_after_it(self):
+        self.stored()
+        with self.assertLogs("archive.audit", logging.INFO) as logged:
+            sealed = seal.seal(self.portal)
+        head = seal.state(self.portal).head
+        self.assertGreater(sealed, 0)
+        self.assertIn(head, logged.output[-1])
+        # A transaction that journaled before the seal but committed after it: chained at the end.
+        late_key, late = journal.make_entry("modified", uid="late", path="/plone/x", portal_type="Dossier",
+                                            actor="reception", nanoseconds=time.time_ns() - 60 * 10**9)
+        journal.journal(self.portal)[late_key] = late
+        self.assertEqual(seal.seal(self.portal), 1)
+        self.assertEqual((late["seq"], late["prev"]), (seal.state(self.portal).count, head))
+        report = seal.verify(self.portal)
+        self.assertTrue(report["valid"], report)
+        transaction.abort()
