@@ -1,7 +1,9 @@
 """The audit journal: every change of an archive record leaves an entry with its actor, in the
 same transaction; sealing chains the entries and verification finds any changed, deleted or
-inserted one; only auditors and managers read it."""
+inserted one; only auditors and managers read it; the exchange journals weak signatures."""
 import logging
+import os
+import sys
 import time
 import unittest
 
@@ -10,15 +12,24 @@ import transaction
 from archive.audit import journal
 from archive.audit import seal
 from archive.content.intake import receive_dossier
+from archive.exchange import edxml
 from archive.testing import ARCHIVE_FUNCTIONAL_TESTING
 from plone import api
 from plone.app.testing import SITE_OWNER_NAME
 from plone.app.testing import SITE_OWNER_PASSWORD
 
 from helpers import AGENCY
+from helpers import OTHER_AGENCY
 from helpers import PASSWORD
 from helpers import build_province
 from helpers import dossier_fields
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "exchange_site"))
+from exchange_site_helpers import RSA_SHA1  # noqa: E402
+from exchange_site_helpers import SHA1  # noqa: E402
+from exchange_site_helpers import xmlsec1_sign  # noqa: E402
+from test_exchange_site import ExchangeSiteBase  # noqa: E402
+from test_exchange_site import edoc  # noqa: E402
 
 
 class AuditTestCase(unittest.TestCase):
@@ -234,3 +245,37 @@ class TestSealAndVerify(AuditTestCase):
         report = seal.verify(self.portal)
         self.assertTrue(report["valid"], report)
         transaction.abort()
+
+
+class TestExchangeJournal(ExchangeSiteBase):
+
+    def tearDown(self):
+        os.environ.pop("ARCHIVE_EXCHANGE_ALLOW_SHA1", None)
+        super().tearDown()
+
+    def exchange_entries(self):
+        answer = self.call("GET", "/@audit-journal", "auditor", params={"b_size": 1000})
+        self.assertEqual(answer.status_code, 200, answer.text[:300])
+        return [i for i in answer.json()["items"] if i["action"].startswith("exchange.")]
+
+    def test_refusals_and_a_weak_signature_accepted_are_journaled(self):
+        data = xmlsec1_sign(self.b, edxml.build(edoc(OTHER_AGENCY, AGENCY)), self.keys, sig=RSA_SHA1, digest=SHA1)
+        self.assertEqual(self.inbox(data).status_code, 400)  # SHA-1 is refused unless allowed
+        self.assertEqual(self.inbox(b"<edXML>not really</edXML>").status_code, 400)
+        os.environ["ARCHIVE_EXCHANGE_ALLOW_SHA1"] = "1"
+        answer = self.inbox(data)
+        self.assertEqual(answer.status_code, 201, answer.text)
+        refused_weak, refused_malformed, registered = self.exchange_entries()
+        self.assertEqual((refused_weak["action"], refused_weak["details"]["reason"]), ("exchange.refused", "weak_algorithm"))
+        self.assertEqual(refused_malformed["details"]["reason"], "malformed")
+        self.assertEqual(refused_malformed["actor"], SITE_OWNER_NAME)
+        self.assertEqual(registered["action"], "exchange.registered")
+        self.assertEqual(registered["uid"], answer.json()["uid"])
+        self.assertEqual(registered["details"]["document_id"], answer.json()["document_id"])
+        self.assertEqual(registered["details"]["sender"], OTHER_AGENCY)
+        self.assertEqual(registered["details"]["algorithm"], "rsa-sha1")
+        self.assertEqual(set(registered["details"]["weaknesses"]), {"signature method rsa-sha1", "digest sha1"})
+        # Nothing else from the refusals: the inbox stays empty, and the chain is whole.
+        self.assertEqual(len(self.incoming()), 1)
+        verified = self.call("GET", "/@audit-verify", "auditor").json()
+        self.assertTrue(verified["valid"], verified)

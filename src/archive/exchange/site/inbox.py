@@ -26,10 +26,12 @@ from zope.annotation.interfaces import IAnnotations
 from zope.event import notify
 from zope.lifecycleevent import ObjectModifiedEvent
 
+from archive.audit import exchange as audit
 from archive.content import intake
 from archive.content import sequences
 from archive.content.vocabularies import LEGAL_DOCUMENT_TYPES
 from archive.exchange import edxml
+from archive.exchange.errors import ExchangeError
 from archive.exchange.site import messages
 from archive.exchange.site import store
 from archive.security import AGENCY_FUNCTIONS
@@ -108,6 +110,14 @@ def weakness_note(accepted):
 def receive(data, settings):
     """Verify and apply raw edXML bytes. Returns a dict describing what happened; raises
     RefusedMessage, SiteRefusal or ExchangeError (before anything is written) when refused."""
+    try:
+        return _receive(data, settings)
+    except (ExchangeError, SiteRefusal) as refusal:
+        audit.refused(data, refusal)  # in a transaction of its own: the caller dooms this one
+        raise
+
+
+def _receive(data, settings):
     digest = hashlib.sha256(data).hexdigest()
     done = store.processed(digest)
     if done is not None:
@@ -126,6 +136,8 @@ def receive(data, settings):
     else:
         outcome = _register(accepted, msg, data, settings)
     store.remember_processed(digest, outcome)
+    if not outcome.get("duplicate"):
+        audit.accepted(find(outcome["uid"]), outcome, accepted)
     return {**outcome, "duplicate": outcome.get("duplicate", False)}
 
 
