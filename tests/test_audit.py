@@ -17,6 +17,7 @@ from archive.testing import ARCHIVE_FUNCTIONAL_TESTING
 from plone import api
 from plone.app.testing import SITE_OWNER_NAME
 from plone.app.testing import SITE_OWNER_PASSWORD
+from ZODB.POSException import ConflictError
 
 from helpers import AGENCY
 from helpers import OTHER_AGENCY
@@ -245,6 +246,45 @@ class TestSealAndVerify(AuditTestCase):
         report = seal.verify(self.portal)
         self.assertTrue(report["valid"], report)
         transaction.abort()
+
+    def test_concurrent_writers_never_conflict_and_concurrent_sealers_are_harmless(self):
+        self.stored()
+        transaction.commit()
+        db = self.layer["zodbDB"]
+
+        def session():
+            manager = transaction.TransactionManager()
+            connection = db.open(transaction_manager=manager)
+            manager.begin()
+            site = connection.get(self.portal._p_oid)
+            return manager, connection, site
+
+        # Two desks journal at once (and a sealer runs meanwhile): all three commit.
+        desks = [session() for _ in range(3)]
+        for n, (manager, connection, site) in enumerate(desks[:2]):
+            journal.record("modified", uid=f"desk-{n}", path=f"/plone/x{n}", portal_type="Dossier", site=site)
+        self.assertGreater(seal.seal(desks[2][2]), 0)
+        for manager, connection, site in desks:
+            manager.commit()
+            connection.close()
+        # Two sealers at once: one wins, the other conflicts and finds less to do when retried.
+        first, second = session(), session()
+        journal.record("modified", uid="desk-3", path="/plone/x3", portal_type="Dossier", site=first[2])
+        first[0].commit()
+        first, second = session(), session()
+        self.assertEqual((seal.seal(first[2]), seal.seal(second[2])), (3, 3))
+        first[0].commit()
+        with self.assertRaises(ConflictError):
+            second[0].commit()
+        second[0].abort()
+        second[0].begin()
+        self.assertEqual(seal.seal(second[2]), 0)
+        report = seal.verify(second[2])
+        self.assertTrue(report["valid"], report)
+        self.assertEqual(report["pending"], 0)
+        for manager, connection, site in (first, second):
+            manager.abort()
+            connection.close()
 
 
 class TestExchangeJournal(ExchangeSiteBase):
