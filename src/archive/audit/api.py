@@ -47,8 +47,9 @@ def _instant(form, name):
     try:
         moment = datetime.fromisoformat(value.strip())
     except (TypeError, ValueError):
-        raise BadParameter(name, _("audit_error_bad_time", mapping={"name": name},
-                                   default="${name}: not a date or time (ISO 8601, e.g. 2025-04-02T08:00:00+07:00)."))
+        raise BadParameter(name, _("audit_error_bad_time",
+                                   default="${name}: not a date or time (ISO 8601, e.g. 2025-04-02T08:00:00+07:00).",
+                                   mapping={"name": name}))
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     return int(moment.timestamp()) * 10**9 + moment.microsecond * 1000
@@ -67,8 +68,8 @@ def _filters(site, form):
     unknown = actions - set(ACTIONS)
     if unknown:
         raise BadParameter("action", _("audit_error_bad_action",
-                                       mapping={"value": ", ".join(sorted(unknown)), "actions": ", ".join(ACTIONS)},
-                                       default="action: unknown action ${value}; the actions are ${actions}."))
+                                       default="action: unknown action ${value}; the actions are ${actions}.",
+                                       mapping={"value": ", ".join(sorted(unknown)), "actions": ", ".join(ACTIONS)}))
     if form.get("sort_order", "ascending") not in ("ascending", "descending", "reverse"):
         raise BadParameter("sort_order", _("audit_error_bad_order",
                                            default="sort_order: use ascending or descending."))
