@@ -1,6 +1,7 @@
 """The audit journal: every change of an archive record leaves an entry with its actor, in the
 same transaction; sealing chains the entries and verification finds any changed, deleted or
 inserted one; only auditors and managers read it; the exchange journals weak signatures."""
+import hashlib
 import logging
 import os
 import sys
@@ -18,6 +19,8 @@ from plone import api
 from plone.app.testing import SITE_OWNER_NAME
 from plone.app.testing import SITE_OWNER_PASSWORD
 from ZODB.POSException import ConflictError
+
+from archive.pdf import simple_pdf
 
 from helpers import AGENCY
 from helpers import OTHER_AGENCY
@@ -104,6 +107,21 @@ class TestWhatIsJournaled(AuditTestCase):
             self.assertEqual(len(item["hash"]), 64)  # reading seals first
         # The component added at intake and the shard it lives in are journaled on their own.
         self.assertNotIn("file", str(items))
+
+    def test_components_received_at_intake_are_journaled_with_their_checksums(self):
+        pdf = simple_pdf("Don de nghi")
+        with api.env.adopt_user(username="reception"):
+            dossier = receive_dossier(self.portal.dossiers[AGENCY], components=[
+                {"title": "Đơn đề nghị", "filename": "don.pdf", "data": pdf}], **dossier_fields())
+        transaction.commit()
+        path = "/".join(dossier.getPhysicalPath())
+        items = self.journal_of(path=path)["items"]
+        self.assertEqual([(i["action"], i["portal_type"]) for i in items],
+                         [("added", "Dossier"), ("added", "DossierComponent")])
+        component = items[1]
+        self.assertEqual(component["actor"], "reception")
+        self.assertEqual(component["path"], path + "/component-1")
+        self.assertEqual(component["details"], {"filename": "don.pdf", "sha256": hashlib.sha256(pdf).hexdigest()})
 
     def test_a_rolled_back_change_leaves_no_entry(self):
         before = len(self.stored() or ())

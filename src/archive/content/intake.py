@@ -8,12 +8,14 @@ import hashlib
 
 from Acquisition import aq_base
 from AccessControl import Unauthorized
+from archive.audit import journal
 from archive.content import clock
 from archive.content import deadlines
 from archive.content import lookup
 from archive.content import sequences
 from plone import api
 from plone.dexterity.utils import createContent
+from plone.uuid.interfaces import IUUID
 from plone.namedfile.file import NamedBlobFile
 from OFS.event import ObjectWillBeAddedEvent
 from Products.CMFCore.utils import _checkPermission
@@ -87,8 +89,8 @@ def add_component(dossier, id_, title, filename, data, kind="original", digitise
 
     A component is a plain part of its dossier: no catalog record (see
     DossierComponent), no workflow, no intid (nothing relates to it), so the full
-    content-add cascade would only cost time; the one thing its added event does for
-    it, the SHA-256, is done here. The dossier is (re)indexed with it at commit."""
+    content-add cascade would only cost time; what its added event does for it, the
+    SHA-256 and the journal entry, is done here. The dossier is (re)indexed with it at commit."""
     component = createContent(
         "DossierComponent",
         title=title,
@@ -101,4 +103,7 @@ def add_component(dossier, id_, title, filename, data, kind="original", digitise
     component = dossier._getOb(id_)
     component.sha256 = hashlib.sha256(data).hexdigest()  # the bytes in hand, not re-read from the blob
     component.indexObject()
+    # The journal entry the added event would have made, with the fixity baseline.
+    journal.record("added", uid=IUUID(component), path="/".join(component.getPhysicalPath()),
+                   portal_type=component.portal_type, details={"filename": filename, "sha256": component.sha256})
     return component
