@@ -1,4 +1,6 @@
 """REST side of the search outbox: workers fetch pending documents and acknowledge them."""
+import json
+
 from plone.restapi.deserializer import json_body
 from plone.restapi.services import Service
 from Products.CMFCore.utils import getToolByName
@@ -7,36 +9,48 @@ from zope.interface import alsoProvides
 import plone.protect.interfaces
 
 from archive.search import outbox
-from archive.search.documents import document_for
-from archive.search.documents import modified_version
+from archive.search.documents import catalog_documents
+from archive.search.documents import catalog_rids
 
-MAX_BATCH = 1000
+MAX_BATCH = 5000
 
 
-def _find_all(site, uids):
-    """One catalog query for a whole batch: {uid: object} for those that still exist."""
+class CompactService(Service):
+    """A service whose (large) answer is compact JSON: plone.restapi indents and sorts keys,
+    which takes the pure-Python encoder, about twice as slow for a batch of documents."""
+
+    def render(self):
+        self.check_permission()
+        content = self.reply()
+        self.request.response.setHeader("Content-Type", self.content_type)
+        return json.dumps(content)
+
+
+def _documents(site, uids):
+    """One catalog query for a whole batch: {uid: (document, version)} for those that still exist."""
     if not uids:
         return {}
     catalog = getToolByName(site, "portal_catalog")
-    return {b.UID: b._unrestrictedGetObject() for b in catalog.unrestrictedSearchResults(UID=list(uids))}
+    return {uid: (doc, version) for uid, doc, version in catalog_documents(catalog, catalog_rids(catalog, uids))}
 
 
-class OutboxGet(Service):
-    """GET @search-outbox?limit=N: the pending entries with the current document of each."""
+class OutboxGet(CompactService):
+    """GET @search-outbox?limit=N[&after=UID]: the pending entries (those after UID, so a
+    worker can fetch the next batch before acknowledging this one) with the current
+    document of each."""
 
     def reply(self):
         limit = min(int(self.request.form.get("limit", 500)), MAX_BATCH)
         items = []
-        entries = outbox.pending(limit, self.context)
-        found = _find_all(self.context, [uid for uid, entry in entries if entry["action"] == "index"])
+        entries = outbox.pending(limit, self.context, after=self.request.form.get("after") or None)
+        found = _documents(self.context, [uid for uid, entry in entries if entry["action"] == "index"])
         for uid, entry in entries:
             item = {"uid": uid, "stamp": entry["stamp"], "action": entry["action"], "path": entry["path"]}
-            obj = found.get(uid) if entry["action"] == "index" else None
-            if obj is None:
+            document = found.get(uid) if entry["action"] == "index" else None
+            if document is None:
                 item["action"] = "delete"
             else:
-                item["doc"] = document_for(obj)
-                item["version"] = modified_version(obj)
+                item["doc"], item["version"] = document
             items.append(item)
         stored = outbox.outbox(self.context, create=False)
         return {"items": items, "pending": len(stored) if stored is not None else 0}
@@ -51,7 +65,7 @@ class OutboxAcknowledge(Service):
         return {"removed": outbox.acknowledge(pairs, self.context)}
 
 
-class Inventory(Service):
+class Inventory(CompactService):
     """GET @search-inventory?b_start=0&b_size=1000[&documents=1][&uids=a,b]: every searched
     item (or the given ones) with its modification time in seconds, optionally with its
     document — for reconcile and reindex."""
@@ -65,12 +79,11 @@ class Inventory(Service):
         if self.request.form.get("uids"):
             query["UID"] = self.request.form["uids"].split(",")
         brains = catalog.unrestrictedSearchResults(**query)
-        items = []
-        for brain in brains[start:start + size]:
-            item = {"uid": brain.UID, "modified": int(brain.modified.timeTime())}
-            if with_documents:
-                obj = brain._unrestrictedGetObject()
-                item["doc"] = document_for(obj)
-                item["version"] = modified_version(obj)
-            items.append(item)
+        page = brains[start:start + size]
+        if with_documents:
+            rids = [brain.getRID() for brain in page]
+            items = [{"uid": uid, "modified": version // 1000, "doc": doc, "version": version}
+                     for uid, doc, version in catalog_documents(catalog, rids)]
+        else:
+            items = [{"uid": brain.UID, "modified": int(brain.modified.timeTime())} for brain in page]
         return {"items": items, "items_total": len(brains)}

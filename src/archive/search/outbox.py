@@ -13,7 +13,6 @@ import uuid
 from Acquisition import aq_inner
 from Acquisition import aq_parent
 from BTrees.OOBTree import OOBTree
-from persistent.mapping import PersistentMapping
 from Products.CMFCore.interfaces import IIndexQueueProcessor
 from zope.annotation.interfaces import IAnnotations
 from zope.component.hooks import getSite
@@ -41,17 +40,21 @@ def outbox(site=None, create=True):
 def record(uid, action, path):
     """Note that `uid` must be indexed or deleted; returns the entry's stamp."""
     stamp = f"{time.time():.6f}-{uuid.uuid4().hex[:8]}"
-    outbox()[uid] = PersistentMapping({"action": action, "path": path, "stamp": stamp})
+    # A plain dict, stored in the BTree's bucket: an entry is replaced, never changed, and a
+    # persistent object per entry would cost a database load for each one a worker reads.
+    outbox()[uid] = {"action": action, "path": path, "stamp": stamp}
     send_after_commit(DRAIN_TASK)
     return stamp
 
 
-def pending(limit=None, site=None):
+def pending(limit=None, site=None, after=None):
+    """Up to ``limit`` ``(uid, entry)`` pairs in UID order, those after ``after`` if given."""
     entries = outbox(site, create=False)
     if not entries:
         return []
     items = []
-    for uid, entry in entries.items():
+    selected = entries.items(min=after, excludemin=True) if after is not None else entries.items()
+    for uid, entry in selected:
         items.append((uid, dict(entry)))
         if limit and len(items) >= limit:
             break
