@@ -4,13 +4,16 @@ Runs outside Zope (the `archive search` command, or a worker), talking to the si
 @search-inventory / @search-outbox over HTTP and to Elasticsearch directly.
 """
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import datetime
 
 import requests
 
+from archive.search import mapping
 from archive.search.client import SearchClient
+from archive.search.client import SearchError
 from archive.search.mapping import alias_name
 
 PAGE = 1000
@@ -50,14 +53,19 @@ def _get(config, path, **params):
     return answer.json()
 
 
-def site_inventory(config, documents=False):
+def inventory_pages(config, documents=False):
     start = 0
     while True:
         page = _get(config, "/@search-inventory", b_start=start, b_size=PAGE, documents=int(documents))
-        yield from page["items"]
+        yield page["items"]
         start += PAGE
         if start >= page["items_total"]:
             return
+
+
+def site_inventory(config, documents=False):
+    for items in inventory_pages(config, documents):
+        yield from items
 
 
 def _seconds(value):
@@ -100,20 +108,33 @@ def repair(config, differences):
 
 def reindex(config):
     """Build a new versioned index from the site and swap the alias to it: searches keep
-    answering from the old index until the swap. Returns (new index, documents)."""
-    client = SearchClient(config.es)
+    answering from the old index until the swap. Returns (new index, documents).
+
+    The new index is built without refreshes (nobody searches it yet) and the site
+    builds the next page of documents while Elasticsearch indexes this one."""
+    client = SearchClient(config.es, timeout=120)
     client.ensure_index(config.prefix)
-    new_index = client.create_versioned_index(config.prefix)
-    batch, count = [], 0
-    for item in site_inventory(config, documents=True):
-        batch.append({"action": "index", "id": item["uid"], "doc": item["doc"], "version": item["version"]})
-        if len(batch) >= 500:
-            client.bulk(new_index, batch)
-            count += len(batch)
-            batch = []
-    if batch:
-        client.bulk(new_index, batch)
-        count += len(batch)
+    new_index = client.create_versioned_index(config.prefix,
+                                              body=mapping.index_body(refresh_interval="-1", replicas=0))
+    count = 0
+    pages = inventory_pages(config, documents=True)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        upcoming = pool.submit(next, pages, None)
+        while True:
+            items = upcoming.result()
+            if items is None:
+                break
+            upcoming = pool.submit(next, pages, None)
+            result = client.bulk(new_index, [{"action": "index", "id": item["uid"], "doc": item["doc"],
+                                              "version": item["version"]} for item in items])
+            if result.errors:
+                client.delete_index(new_index)
+                raise SearchError(f"reindex stopped, the alias still points to the old index: "
+                                  f"{len(result.errors)} documents refused, e.g. {result.errors[0]}")
+            count += len(items)
+    # Back to the usual settings: the default refresh interval, replicas as mapping.settings() sets them.
+    client.request("PUT", f"/{new_index}/_settings",
+                   body={"index": {"refresh_interval": None, "auto_expand_replicas": "0-1"}})
     client.refresh(new_index)
     client.swap_alias(alias_name(config.prefix), new_index, delete_old=True)
     return new_index, count
