@@ -113,7 +113,8 @@ class SearchGet(Service):
 
         def es_page(start, size):
             body = es_query.build_query({**params, "b_start": start, "b_size": size}, principals,
-                                        show_inactive=show_inactive, facets=False, highlight=False, source=["uid"])
+                                        show_inactive=show_inactive, facets=False, highlight=False, source=["uid"],
+                                        track_total_hits=False)
             return [hit["uid"] for hit in es_query.parse_response(client.search(alias, body))["items"]]
 
         first = es_query.build_query({**params, "b_start": 0, "b_size": 0}, principals,
