@@ -8,6 +8,7 @@ import sys
 import time
 import unittest
 
+import pytest
 import requests
 import transaction
 from archive.audit import journal
@@ -337,3 +338,33 @@ class TestExchangeJournal(ExchangeSiteBase):
         self.assertEqual(len(self.incoming()), 1)
         verified = self.call("GET", "/@audit-verify", "auditor").json()
         self.assertTrue(verified["valid"], verified)
+
+
+class TestPeriodicSealing(AuditTestCase):
+    """A real Celery worker on a real Redis seals new entries on its beat, with nobody reading."""
+
+    @pytest.fixture(autouse=True)
+    def services(self, redis_server):
+        self.redis = redis_server
+
+    def test_the_worker_seals_new_entries(self):
+        import test_search_sync  # its Worker: a celery worker -B process (module import, no test collected)
+
+        with api.env.adopt_user(username="reception"):
+            receive_dossier(self.portal.dossiers[AGENCY], **dossier_fields())
+        transaction.commit()
+        self.assertTrue(any("hash" not in entry for entry in self.stored().values()))
+        worker = test_search_sync.Worker({
+            "ARCHIVE_BROKER_URL": self.redis.url, "ARCHIVE_SITE_URL": self.url,
+            "ARCHIVE_SERVICE_AUTH": f"{SITE_OWNER_NAME}:{SITE_OWNER_PASSWORD}",
+            "ARCHIVE_SEAL_EVERY": "1", "ARCHIVE_DRAIN_EVERY": "3600",
+        })
+        worker.start()
+        try:
+            deadline = time.time() + 60
+            while time.time() < deadline and any("hash" not in entry for entry in self.stored().values()):
+                time.sleep(1)
+            self.assertFalse([key for key, entry in self.stored().items() if "hash" not in entry], worker.log())
+        finally:
+            worker.stop()
+        self.assertTrue(self.verify()["valid"])

@@ -13,6 +13,7 @@ import plone.protect.interfaces
 
 from archive.audit import journal
 from archive.audit.seal import seal
+from archive.audit.seal import state
 from archive.audit.seal import verify
 from archive.i18n import _
 
@@ -124,3 +125,14 @@ class VerifyGet(AuditService):
         sealed = seal(self.context)
         report = verify(self.context)
         return {"@id": f"{self.context.absolute_url()}/@audit-verify", "sealed": sealed, **report}
+
+
+class SealPost(AuditService):
+    """POST @audit-seal: chain what is pending (what the periodic task calls; cheap, no verification)."""
+
+    def reply(self):
+        sealed = seal(self.context)
+        current = state(self.context)
+        return {"@id": f"{self.context.absolute_url()}/@audit-seal", "sealed": sealed,
+                "entries": current.count if current is not None else 0,
+                "head": current.head if current is not None else None}
