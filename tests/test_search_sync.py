@@ -175,6 +175,41 @@ class TestSearchSync(unittest.TestCase):
         states = {f["value"]: f["count"] for f in facets["review_state"]}
         self.assertEqual(states, {"received": 1, "processing": 1})
 
+    def test_documents_from_the_catalog_record_and_paging_after_a_uid(self):
+        from archive.search.documents import catalog_documents
+        from archive.search.documents import catalog_rids
+        from archive.search.documents import document_for
+
+        self.worker.stop()  # the entries stay in the outbox
+        urls = self.receive(3)
+        # A local role for an officer of another agency: the dossier's security is reindexed.
+        transaction.begin()
+        dossier = self.portal.unrestrictedTraverse(urls[0].replace(self.url + "/", ""))
+        api.user.grant_roles(username="other_reception", obj=dossier, roles=["Leader"])
+        dossier.reindexObjectSecurity()
+        transaction.commit()
+        first = self.call("GET", "/@search-outbox", "admin", params={"limit": 1}).json()["items"]
+        rest = self.call("GET", "/@search-outbox", "admin", params={"limit": 10, "after": first[0]["uid"]}).json()["items"]
+        self.assertEqual(len(first) + len(rest), 3)
+        self.assertTrue(all(item["uid"] > first[0]["uid"] for item in rest))
+        # Built from the catalog's indexes, a document says exactly what the object says,
+        # security included (here after a local role change).
+        transaction.begin()
+        catalog = api.portal.get_tool("portal_catalog")
+        uids = [item["uid"] for item in first + rest]
+        built = {uid: doc for uid, doc, version in catalog_documents(catalog, catalog_rids(catalog, uids))}
+        for brain in catalog.unrestrictedSearchResults(UID=uids):
+            expected = document_for(brain._unrestrictedGetObject())
+            self.assertEqual(sorted(built[brain.UID].pop("allowedRolesAndUsers")),
+                             sorted(expected.pop("allowedRolesAndUsers")))
+            self.assertEqual(built[brain.UID], expected)
+        shared_uid = catalog.unrestrictedSearchResults(path={"query": urls[0].replace(self.url, "/plone"), "depth": 0})[0].UID
+        self.assertIn("user:other_reception", catalog_documents(catalog, catalog_rids(catalog, [shared_uid]))[0][1]["allowedRolesAndUsers"])
+        self.worker.start()
+        self.wait_in_step()
+        found = self.call("GET", "/@archive-search", "other_reception", params={"SearchableText": "Nguyễn"}).json()
+        self.assertEqual([item["@id"] for item in found["items"]], [urls[0]])
+
     def test_elasticsearch_stopped_while_200_items_are_written(self):
         self.es.stop()
         try:
