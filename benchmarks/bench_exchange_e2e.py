@@ -17,9 +17,6 @@ import base64
 import json
 import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,8 +28,8 @@ import requests
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-BIN = os.path.dirname(sys.executable)
 sys.path.insert(0, os.path.join(ROOT, "src"))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
 
 from archive.exchange.axis_client import AxisClient  # noqa: E402
 from archive.exchange.axis_server import BackgroundServer  # noqa: E402
@@ -40,17 +37,12 @@ from archive.exchange.axis_server import register_agency  # noqa: E402
 from archive.pdf import simple_pdf  # noqa: E402
 from archive.tasks.exchange import poll_once  # noqa: E402
 from archive.tasks.exchange import send_once  # noqa: E402
+from site_process import SiteProcess  # noqa: E402
 
 N = int(os.environ.get("BENCH_EXCHANGE_N", "100"))
 A, B = "000.00.12.H41", "000.00.17.H41"
 NAMES = {A: "Sở Xây dựng", B: "Sở Tư pháp"}
 PASSWORD = "bench-admin-password"
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def make_keys(organ_id, directory):
@@ -77,51 +69,17 @@ def make_keys(organ_id, directory):
     return paths, pem
 
 
-class Site:
+class Site(SiteProcess):
     def __init__(self, organ_id, workdir, paths, axis_url):
+        env = {k: v for k, v in os.environ.items() if k not in ("ARCHIVE_BROKER_URL", "ARCHIVE_ES_URL")}
+        env.update(ARCHIVE_EXCHANGE_ORGAN_ID=organ_id, ARCHIVE_EXCHANGE_KEY=paths[0], ARCHIVE_EXCHANGE_CERT=paths[1])
+        super().__init__(os.path.join(workdir, organ_id), env, PASSWORD)
         self.organ_id = organ_id
-        self.home = os.path.join(workdir, organ_id)
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}/Plone"
-        self.env = {k: v for k, v in os.environ.items() if k not in ("ARCHIVE_BROKER_URL", "ARCHIVE_ES_URL")}
-        self.env.update(ARCHIVE_EXCHANGE_ORGAN_ID=organ_id, ARCHIVE_EXCHANGE_KEY=paths[0],
-                        ARCHIVE_EXCHANGE_CERT=paths[1])
         self.cfg = {"site": self.url, "auth": ("admin", PASSWORD), "axis": axis_url,
                     "system_id": f"system-{organ_id}", "secret": f"secret-{organ_id}"}
         self.session = requests.Session()
         self.session.auth = self.cfg["auth"]
         self.session.headers["Accept"] = "application/json"
-        self.zope = None
-
-    def create(self):
-        subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "instance.py"), self.home, "--port",
-                        str(self.port)], check=True, capture_output=True)
-        env = {**self.env, "ARCHIVE_DEMO": "0", "ARCHIVE_ADMIN_PASSWORD": PASSWORD, "ARCHIVE_SITE_ID": "Plone"}
-        return subprocess.Popen([os.path.join(BIN, "zconsole"), "run", os.path.join(self.home, "etc", "zope.conf"),
-                                 os.path.join(ROOT, "scripts", "create_site.py")], env=env, cwd=ROOT,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-
-    def start(self):
-        log = open(os.path.join(self.home, "log", "wsgi.log"), "ab")
-        self.zope = subprocess.Popen([os.path.join(BIN, "runwsgi"), os.path.join(self.home, "etc", "zope.ini")],
-                                     env=self.env, cwd=self.home, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.time() + 120
-        while time.time() < deadline:
-            try:
-                if requests.get(self.url, timeout=5).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.5)
-        raise SystemExit(f"{self.organ_id} did not start")
-
-    def stop(self):
-        if self.zope is not None and self.zope.poll() is None:
-            self.zope.send_signal(signal.SIGTERM)
-            try:
-                self.zope.wait(20)
-            except subprocess.TimeoutExpired:
-                self.zope.kill()
 
     def ok(self, method, path, **kwargs):
         answer = self.session.request(method, path if path.startswith("http") else self.url + path, timeout=120,

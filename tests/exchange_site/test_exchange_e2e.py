@@ -6,8 +6,6 @@ import base64
 import hashlib
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,19 +20,17 @@ from archive.pdf import simple_pdf
 
 from exchange_site_helpers import make_party
 
-BIN = os.path.dirname(sys.executable)
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+from site_process import SiteProcess  # noqa: E402
+from site_process import stop_process  # noqa: E402
+
+BIN = os.path.dirname(sys.executable)
 A, B = "000.00.12.H41", "000.00.17.H41"
 NAMES = {A: "Sở Xây dựng", B: "Sở Tư pháp"}
 ADMIN_PASSWORD = "admin-e2e-password"
 OFFICER = "lienthong"
 OFFICER_PASSWORD = "officer-e2e-password"
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_for(check, timeout, message):
@@ -51,37 +47,19 @@ def wait_for(check, timeout, message):
     raise AssertionError(f"{message} (after {timeout}s; last: {last!r})")
 
 
-class Site:
+class Site(SiteProcess):
     """One agency: a Zope instance with its own FileStorage, and its Celery worker."""
 
     def __init__(self, organ_id, workdir, party, broker_url, axis_url, secret):
+        env = {**os.environ, "ARCHIVE_EXCHANGE_ORGAN_ID": organ_id, "ARCHIVE_EXCHANGE_KEY": party.key_path,
+               "ARCHIVE_EXCHANGE_CERT": party.cert_path, "ARCHIVE_BROKER_URL": broker_url}
+        env.pop("ARCHIVE_ES_URL", None)
+        super().__init__(os.path.join(workdir, organ_id), env, ADMIN_PASSWORD)
         self.organ_id, self.party = organ_id, party
-        self.home = os.path.join(workdir, organ_id)
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}/Plone"
-        self.env = {**os.environ, "ARCHIVE_EXCHANGE_ORGAN_ID": organ_id, "ARCHIVE_EXCHANGE_KEY": party.key_path,
-                    "ARCHIVE_EXCHANGE_CERT": party.cert_path, "ARCHIVE_BROKER_URL": broker_url}
         self.worker_env = {**self.env, "ARCHIVE_SITE_URL": self.url, "ARCHIVE_SERVICE_AUTH": f"admin:{ADMIN_PASSWORD}",
                            "ARCHIVE_AXIS_URL": axis_url, "ARCHIVE_AXIS_SYSTEM_ID": f"system-{organ_id}",
                            "ARCHIVE_AXIS_SECRET": secret, "ARCHIVE_EXCHANGE_EVERY": "2", "ARCHIVE_DRAIN_EVERY": "3600"}
-        for name in ("ARCHIVE_ES_URL",):
-            self.env.pop(name, None)
-            self.worker_env.pop(name, None)
-        self.zope = self.worker = None
-
-    def create(self):
-        subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "instance.py"), self.home, "--port",
-                        str(self.port)], check=True, capture_output=True)
-        env = {**self.env, "ARCHIVE_DEMO": "0", "ARCHIVE_ADMIN_PASSWORD": ADMIN_PASSWORD, "ARCHIVE_SITE_ID": "Plone"}
-        return subprocess.Popen([os.path.join(BIN, "zconsole"), "run", os.path.join(self.home, "etc", "zope.conf"),
-                                 os.path.join(ROOT, "scripts", "create_site.py")], env=env, cwd=ROOT,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-
-    def start(self):
-        log = open(os.path.join(self.home, "log", "wsgi.log"), "ab")
-        self.zope = subprocess.Popen([os.path.join(BIN, "runwsgi"), os.path.join(self.home, "etc", "zope.ini")],
-                                     env=self.env, cwd=self.home, stdout=log, stderr=subprocess.STDOUT)
-        wait_for(lambda: requests.get(self.url, timeout=5).status_code == 200, 90, f"{self.organ_id} did not start")
+        self.worker = None
 
     def start_worker(self):
         log = open(os.path.join(self.home, "log", "worker.log"), "ab")
@@ -91,21 +69,8 @@ class Site:
             env=self.worker_env, cwd=self.home, stdout=log, stderr=subprocess.STDOUT)
 
     def stop(self):
-        for process in (self.worker, self.zope):
-            if process is not None and process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                try:
-                    process.wait(20)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait(10)
-
-    def log(self, name):
-        path = os.path.join(self.home, "log", name)
-        if not os.path.exists(path):
-            return ""
-        with open(path, "rb") as fh:
-            return fh.read().decode("utf-8", "replace")[-3000:]
+        stop_process(self.worker)
+        super().stop()
 
     def call(self, method, path, user="admin", **kwargs):
         auth = ("admin", ADMIN_PASSWORD) if user == "admin" else (OFFICER, OFFICER_PASSWORD)
