@@ -1,7 +1,14 @@
-"""Small builders shared by the tests: an agency with officers, a procedure, a legal document."""
+"""Small builders shared by the tests: an agency with officers, a procedure, a legal document;
+a base for tests that call the real WSGI app over HTTP."""
+import unittest
+
+import requests
 import transaction
 from archive.security import agency_group_id
+from archive.testing import ARCHIVE_FUNCTIONAL_TESTING
 from plone import api
+from plone.app.testing import SITE_OWNER_NAME
+from plone.app.testing import SITE_OWNER_PASSWORD
 
 PASSWORD = "secret-password-1"
 AGENCY = "000.00.12.H41"
@@ -53,3 +60,27 @@ def dossier_fields(**overrides):
                   applicant_address="Số 5, đường Lê Lợi, thành phố Vinh", channel="desk")
     fields.update(overrides)
     return fields
+
+
+class RestTestCase(unittest.TestCase):
+    """A province's site served over HTTP; `call` as a user of OFFICERS, "admin" or anonymous."""
+
+    layer = ARCHIVE_FUNCTIONAL_TESTING
+
+    def setUp(self):
+        self.portal = self.layer["portal"]
+        build_province(self.portal)
+        self.url = f"http://{self.layer['host']}:{self.layer['port']}/plone"
+
+    def call(self, method, path, user=None, **kwargs):
+        auth = None
+        if user == "admin":
+            auth = (SITE_OWNER_NAME, SITE_OWNER_PASSWORD)
+        elif user:
+            auth = (user, PASSWORD)
+        url = path if path.startswith("http") else self.url + path
+        return requests.request(method, url, auth=auth, headers={"Accept": "application/json"}, timeout=30, **kwargs)
+
+    def count(self, portal_type):
+        transaction.begin()  # see what the server committed
+        return len(api.portal.get_tool("portal_catalog").unrestrictedSearchResults(portal_type=portal_type))

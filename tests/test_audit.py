@@ -6,16 +6,13 @@ import logging
 import os
 import sys
 import time
-import unittest
 
 import pytest
-import requests
 import transaction
 from archive.audit import journal
 from archive.audit import seal
 from archive.content.intake import receive_dossier
 from archive.exchange import edxml
-from archive.testing import ARCHIVE_FUNCTIONAL_TESTING
 from plone import api
 from plone.app.testing import SITE_OWNER_NAME
 from plone.app.testing import SITE_OWNER_PASSWORD
@@ -25,8 +22,7 @@ from archive.pdf import simple_pdf
 
 from helpers import AGENCY
 from helpers import OTHER_AGENCY
-from helpers import PASSWORD
-from helpers import build_province
+from helpers import RestTestCase
 from helpers import dossier_fields
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "exchange_site"))
@@ -37,19 +33,7 @@ from test_exchange_site import ExchangeSiteBase  # noqa: E402
 from test_exchange_site import edoc  # noqa: E402
 
 
-class AuditTestCase(unittest.TestCase):
-    layer = ARCHIVE_FUNCTIONAL_TESTING
-
-    def setUp(self):
-        self.portal = self.layer["portal"]
-        build_province(self.portal)
-        self.url = f"http://{self.layer['host']}:{self.layer['port']}/plone"
-
-    def call(self, method, path, user=None, **kwargs):
-        auth = (SITE_OWNER_NAME, SITE_OWNER_PASSWORD) if user == "admin" else ((user, PASSWORD) if user else None)
-        url = path if path.startswith("http") else self.url + path
-        return requests.request(method, url, auth=auth, headers={"Accept": "application/json"}, timeout=30, **kwargs)
-
+class AuditTestCase(RestTestCase):
     def journal_of(self, user="auditor", **params):
         answer = self.call("GET", "/@audit-journal", user, params={"b_size": 1000, **params})
         self.assertEqual(answer.status_code, 200, answer.text[:500])

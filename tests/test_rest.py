@@ -1,39 +1,7 @@
 """Every archive type through plone.restapi over real HTTP; bad input gets 400 and stores nothing."""
-import unittest
-
-import requests
-import transaction
-from archive.testing import ARCHIVE_FUNCTIONAL_TESTING
-from plone import api
-from plone.app.testing import SITE_OWNER_NAME
-from plone.app.testing import SITE_OWNER_PASSWORD
-
 from helpers import AGENCY
-from helpers import PASSWORD
-from helpers import build_province
+from helpers import RestTestCase
 from helpers import dossier_fields
-
-
-class RestTestCase(unittest.TestCase):
-    layer = ARCHIVE_FUNCTIONAL_TESTING
-
-    def setUp(self):
-        self.portal = self.layer["portal"]
-        build_province(self.portal)
-        self.url = f"http://{self.layer['host']}:{self.layer['port']}/plone"
-
-    def call(self, method, path, user=None, **kwargs):
-        auth = None
-        if user == "admin":
-            auth = (SITE_OWNER_NAME, SITE_OWNER_PASSWORD)
-        elif user:
-            auth = (user, PASSWORD)
-        url = path if path.startswith("http") else self.url + path
-        return requests.request(method, url, auth=auth, headers={"Accept": "application/json"}, timeout=30, **kwargs)
-
-    def count(self, portal_type):
-        transaction.begin()  # see what the server committed
-        return len(api.portal.get_tool("portal_catalog").unrestrictedSearchResults(portal_type=portal_type))
 
 
 class TestDossierOverRest(RestTestCase):
