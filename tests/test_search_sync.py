@@ -41,11 +41,14 @@ class Worker:
         self.process = subprocess.Popen(
             [CELERY, "-A", "archive.tasks.app", "worker", "-B", "--pool=solo", "--loglevel=INFO",
              "-s", os.path.join(self.dir, "beat-schedule"), "--without-gossip", "--without-mingle"],
-            env={**os.environ, **self.env}, stdout=log, stderr=subprocess.STDOUT, cwd=self.dir)
+            env={**os.environ, **self.env}, stdout=log, stderr=subprocess.STDOUT, cwd=self.dir,
+            start_new_session=True)
 
     def kill(self):
+        """SIGKILL to the whole group: the embedded beat (-B) is a child process that would
+        otherwise outlive its worker."""
         if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
+            os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(30)
 
     def stop(self):
