@@ -1,4 +1,5 @@
 """Catalog indexers: what each archive type contributes to full-text search and relations."""
+from Acquisition import aq_base
 from archive.content.legal import relation_keys
 from archive.content.types import Agency
 from archive.content.types import Dossier
@@ -69,3 +70,13 @@ def _no_image_scales(obj):
 
 dossier_image_scales = indexer(Dossier)(_no_image_scales)
 result_image_scales = indexer(Result)(_no_image_scales)
+
+
+def _dublin_core_date(obj):
+    """What Date() says (the effective date, else the modification date), as the DateTime
+    itself: Date() formats it as text, which the index would only parse back."""
+    return getattr(aq_base(obj), "effective_date", None) or obj.modified()
+
+
+dossier_date = indexer(Dossier)(_dublin_core_date)
+result_date = indexer(Result)(_dublin_core_date)

@@ -7,6 +7,8 @@ from plone.dexterity.content import Container
 from plone.dexterity.content import Item
 from Products.CMFCore.utils import getToolByName
 
+DOSSIER_WORKFLOW = "archive_dossier_workflow"
+
 
 class ArchiveRecord:
     """Class-level answers for the attributes the catalog asks every object for.
@@ -23,6 +25,7 @@ class ArchiveRecord:
     # Plone core catalog columns our types do not have.
     exclude_from_nav = False
     start = end = recurrence = sync_uid = cmf_uid = location = in_reply_to = getRemoteUrl = None
+    getRawRelatedItems = ()  # no related-items behavior: nothing to index
 
 
 class ArchiveFolder(Container, ArchiveRecord):
@@ -47,6 +50,11 @@ class Dossier(Container, ArchiveRecord):
 
     @property
     def status_code(self):
+        # The state straight from the dossier workflow's history (asked twice per catalog
+        # record); the workflow tool only for a dossier without that history.
+        history = (getattr(aq_base(self), "workflow_history", None) or {}).get(DOSSIER_WORKFLOW)
+        if history:
+            return portal_status_code(history[-1].get("review_state"))
         workflow = getToolByName(self, "portal_workflow", None)
         if workflow is None:
             return None
