@@ -139,14 +139,22 @@ TEMPLATE = """<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#">
 </ds:Signature>"""
 
 
-def xmlsec1_sign(party, tmp_path, msg=None, sig=RSA_SHA256, digest=SHA256, c14n=EXC_C14N):
-    """Sign an edXML message with `xmlsec1 --sign` from a template placed as last child of edXMLHeader."""
-    root = edxml.build_edoc(msg or sample_edoc(party.organ_id))
+def xmlsec1_sign_root(root, key_path, cert_path, work_dir, sig=RSA_SHA256, digest=SHA256, c14n=EXC_C14N):
+    """Sign an edXML tree with the independent `xmlsec1 --sign`, from a template placed as the last
+    child of edXMLHeader (it checks nothing about edXML, so it signs what our builder refuses, and
+    with RSA-SHA1 as older axis traffic does). `root` gets the template; returns the signed bytes."""
     header = root.find("e:edXMLEnvelope/e:edXMLHeader", {"e": edxml.NS})
     header.append(etree.fromstring(TEMPLATE.format(sig=sig, digest=digest, c14n=c14n)))
-    tmpl = tmp_path / "template.xml"
-    tmpl.write_bytes(edxml.to_bytes(root))
+    tmpl, out = os.path.join(work_dir, "template.xml"), os.path.join(work_dir, "xmlsec1-signed.xml")
+    with open(tmpl, "wb") as fh:
+        fh.write(edxml.to_bytes(root))
+    xmlsec1("--sign", "--privkey-pem", f"{key_path},{cert_path}", "--output", out, tmpl)
+    with open(out, "rb") as fh:
+        return fh.read()
+
+
+def xmlsec1_sign(party, tmp_path, msg=None, sig=RSA_SHA256, digest=SHA256, c14n=EXC_C14N):
+    """Sign an edXML message (a sample one by default) with `xmlsec1 --sign`."""
     key, cert = party.write(tmp_path)
-    out = tmp_path / "xmlsec1-signed.xml"
-    xmlsec1("--sign", "--privkey-pem", f"{key},{cert}", "--output", str(out), str(tmpl))
-    return out.read_bytes()
+    return xmlsec1_sign_root(edxml.build_edoc(msg or sample_edoc(party.organ_id)), key, cert, str(tmp_path),
+                             sig, digest, c14n)

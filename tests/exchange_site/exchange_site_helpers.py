@@ -1,5 +1,7 @@
 """Helpers for the exchange tests of Plone sites: throw-away keys written to disk, a legal document."""
 import os
+import sys
+import tempfile
 from dataclasses import dataclass
 from datetime import date
 from datetime import datetime
@@ -11,6 +13,14 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
+
+# The algorithm names and the xmlsec1 signer of the library's exchange tests.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "exchange"))
+from exchange_helpers import RSA_SHA1  # noqa: E402,F401 - re-exported for the site tests
+from exchange_helpers import RSA_SHA256  # noqa: E402
+from exchange_helpers import SHA1  # noqa: E402,F401 - re-exported for the site tests
+from exchange_helpers import SHA256  # noqa: E402
+from exchange_helpers import xmlsec1_sign_root  # noqa: E402
 
 
 @dataclass
@@ -49,40 +59,7 @@ LEGAL_FIELDS = dict(document_type="provincial_committee_decision", title="Quy đ
                     issue_date=date(2025, 3, 1))
 
 
-RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
-RSA_SHA1 = "http://www.w3.org/2000/09/xmldsig#rsa-sha1"
-SHA256 = "http://www.w3.org/2001/04/xmlenc#sha256"
-SHA1 = "http://www.w3.org/2000/09/xmldsig#sha1"
-EXC_C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
-SIGNATURE_TEMPLATE = """<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#">
-<ds:SignedInfo><ds:CanonicalizationMethod Algorithm="{c14n}"/><ds:SignatureMethod Algorithm="{sig}"/>
-<ds:Reference URI=""><ds:Transforms>
-<ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/>
-<ds:Transform Algorithm="{c14n}"/></ds:Transforms>
-<ds:DigestMethod Algorithm="{digest}"/><ds:DigestValue></ds:DigestValue></ds:Reference></ds:SignedInfo>
-<ds:SignatureValue></ds:SignatureValue><ds:KeyInfo><ds:X509Data></ds:X509Data></ds:KeyInfo></ds:Signature>"""
-
-
 def xmlsec1_sign(party, root, directory, sig=RSA_SHA256, digest=SHA256):
-    """Sign an edXML tree with the independent `xmlsec1 --sign` (it checks nothing about edXML,
-    so it also signs messages our builder refuses, and signs with RSA-SHA1 as older axis traffic does)."""
-    import shutil
-    import subprocess
-    import tempfile
-
-    from archive.exchange import edxml
-    from lxml import etree
-
-    binary = shutil.which("xmlsec1")
-    assert binary, "xmlsec1 is not installed (apt-get install xmlsec1)"  # never skipped
-    header = root.find("e:edXMLEnvelope/e:edXMLHeader", {"e": edxml.NS})
-    header.append(etree.fromstring(SIGNATURE_TEMPLATE.format(sig=sig, digest=digest, c14n=EXC_C14N)))
+    """Sign an edXML tree with the independent `xmlsec1 --sign` and `party`'s key files."""
     with tempfile.TemporaryDirectory(dir=directory) as work:
-        template, out = os.path.join(work, "template.xml"), os.path.join(work, "signed.xml")
-        with open(template, "wb") as fh:
-            fh.write(edxml.to_bytes(root))
-        proc = subprocess.run([binary, "--sign", "--privkey-pem", f"{party.key_path},{party.cert_path}",
-                               "--output", out, template], capture_output=True, text=True, timeout=30)
-        assert proc.returncode == 0, proc.stderr
-        with open(out, "rb") as fh:
-            return fh.read()
+        return xmlsec1_sign_root(root, party.key_path, party.cert_path, work, sig=sig, digest=digest)
