@@ -7,6 +7,7 @@ digitised flag, file name, size and SHA-256.
 """
 from AccessControl import getSecurityManager
 from archive.content.types import Dossier
+from archive.content.types import components_in
 from plone.restapi.interfaces import ISerializeToJson
 from plone.restapi.interfaces import ISerializeToJsonSummary
 from plone.restapi.serializer.dxcontent import SerializeFolderToJson
@@ -39,11 +40,7 @@ class SerializeDossierToJson(SerializeFolderToJson):
         result = super().__call__(version=version, include_items=False, include_expansion=include_expansion)
         if boolean_value(self.request.form.get("include_items", include_items)):
             security = getSecurityManager()
-            # From objectValues, not the `components` property: a property sees the
-            # dossier without its acquisition chain, so no permission would check out.
-            components = [c for c in self.context.objectValues()
-                          if c.portal_type == "DossierComponent" and security.checkPermission("View", c)]
-            components.sort(key=lambda c: (c.created(), c.getId()))
+            components = [c for c in components_in(self.context) if security.checkPermission("View", c)]
             result["items"] = [component_summary(c, self.request) for c in components]
             result["items_total"] = len(result["items"])
         return result

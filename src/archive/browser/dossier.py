@@ -6,6 +6,7 @@ is late, the supplement requests, the components with their checksums, and the h
 from datetime import datetime
 
 from archive.content import clock
+from archive.content.types import components_in
 from archive.content.vocabularies import CHANNELS
 from archive.content.vocabularies import COMPONENT_KINDS
 from archive.content.vocabularies import TIMELINESS
@@ -70,9 +71,7 @@ class DossierView(BrowserView):
     def components(self):
         kinds = dict(COMPONENT_KINDS)
         rows = []
-        for component in sorted(self.context.objectValues(), key=lambda c: (c.created(), c.getId())):
-            if component.portal_type != "DossierComponent":
-                continue
+        for component in components_in(self.context):
             named_file = component.file
             rows.append({
                 "title": component.title,

@@ -62,7 +62,9 @@ class Dossier(Container, ArchiveRecord):
 
     @property
     def components(self):
-        return [obj for obj in self.objectValues() if obj.portal_type == "DossierComponent"]
+        # A property sees the dossier without its acquisition chain: for permission checks
+        # and URLs, call components_in() on the dossier as traversed.
+        return components_in(self)
 
 
 class DossierComponent(Item, ArchiveRecord):
@@ -105,3 +107,9 @@ class LegalDocument(Container, ArchiveRecord):
 
 class Attachment(Item, ArchiveRecord):
     """A file attached to a legal document; it follows its parent's workflow."""
+
+
+def components_in(dossier):
+    """The dossier's components in the order they were received."""
+    return sorted((obj for obj in dossier.objectValues() if obj.portal_type == "DossierComponent"),
+                  key=lambda obj: (obj.created(), obj.getId()))
