@@ -66,8 +66,9 @@ class SignatureRefused(ExchangeError):
 
 @dataclass(frozen=True)
 class VerifiedMessage:
-    """What a valid signature covers. `tree` is the signed content only (the Signature removed),
-    rebuilt from the canonical bytes that were digested; never read anything from the input tree."""
+    """What a valid signature covers. `tree` is the signed content only (the Signature removed):
+    the canonical bytes that were digested, parsed (see _DocumentVerifier._signed_tree); never
+    read anything from the input tree."""
 
     tree: etree._Element
     certificate: x509.Certificate
@@ -166,52 +167,90 @@ class _FastC14N:
     for byte what libxml2 gives for the whole tree (tests compare the two on many inputs);
     if a marker is not found exactly once, the plain canonicalisation is used instead.
 
-    The markers go into a deep copy of the document (lxml copies text with memcpy, while
-    putting a long text back through its API costs about 1 ms per 100 KB), unless
-    `consumes_c14n_input` says the document is this object's to spend: then they stay in
-    it, listed in `spliced` as (UTF-8 text, marker) for whoever serialises it next. Anything but
-    a document root (SignedInfo, a referenced element) is left to signxml unchanged.
+    Where the markers go (putting a long text back through lxml's API costs more than parsing
+    it, as lxml checks it character by character, so a text is never put back on the fast path):
+    - by default, into a deep copy of the document;
+    - with `consumes_c14n_input` (the document is this object's to spend), into the document
+      itself, listed in `spliced` as (UTF-8 text, marker) for whoever serialises it next;
+    - with `swaps_c14n_input` (the document is this object's, its long texts are wanted),
+      into stand-ins: each long-text element is taken out whole (lxml moves its text node,
+      it copies nothing) and a new element of the same name, attributes and namespaces holds
+      the marker in its place. `swapped` lists (index in document order, element, marker)
+      and `skeleton` is the canonical form with the markers, for _signed_tree.
+    Anything but a document root (SignedInfo, a referenced element) is left to signxml unchanged.
     """
 
     consumes_c14n_input = False
+    swaps_c14n_input = False
     spliced = ()
+    swapped = ()
+    skeleton = None
     _marked = ()
 
     def restore_texts(self):
-        """Put the long texts back in a consumed document (the slow way, about 1 ms per 100 KB)."""
+        """Put the long texts back in the document (the slow way); a stand-in keeps its place and takes the text."""
         for el, text, _ in self._marked:
             el.text = text
-        self._marked, self.spliced = (), ()
+        self._marked, self.spliced, self.swapped, self.skeleton = (), (), (), None
+
+    def _stand_in(self, el, marker):
+        """Put a copy of `el` without its text, holding `marker`, in place of `el`; None if it would not canonicalise alike."""
+        parent = el.getparent()
+        # A namespaced attribute (xml:lang included) might come out with another prefix.
+        if parent is None or any(name[0] == "{" for name in el.keys()):
+            return None
+        # Made in place with no namespace declaration of its own: lxml then has none to
+        # merge into the parent's when it moves it, which could change its prefix.
+        stand_in = etree.SubElement(parent, el.tag, el.attrib)
+        # Same tag and prefix, same plain attributes, same namespaces in scope: c14n, inclusive
+        # or exclusive, writes the same start and end tags for both.
+        if stand_in.prefix != el.prefix or stand_in.nsmap != el.nsmap:
+            parent.remove(stand_in)
+            return None
+        stand_in.text = marker
+        parent.replace(el, stand_in)  # `el` leaves with its tail
+        stand_in.tail = el.tail
+        return stand_in
 
     def _c14n(self, nodes, algorithm, inclusive_ns_prefixes=None):
         plain = super()._c14n  # signxml's own
         if not isinstance(nodes, etree._Element) or nodes.getparent() is not None:
             return plain(nodes, algorithm=algorithm, inclusive_ns_prefixes=inclusive_ns_prefixes)
-        if self.consumes_c14n_input:
-            self.restore_texts()  # a second canonicalisation must see the real texts (signxml makes one)
-            work = nodes
-        else:
-            work = copy.deepcopy(nodes)
-        marked = []
-        for el in work.iter(etree.Element):
+        self.restore_texts()  # a second canonicalisation of this object's document must see the real texts
+        work = nodes if self.consumes_c14n_input or self.swaps_c14n_input else copy.deepcopy(nodes)
+        found = []  # collected first: swapping elements out while iterating would end the walk
+        for index, el in enumerate(work.iter(etree.Element)):
             if len(el):
                 continue
             text = el.text
             if text is None or len(text) < SPLICE_MIN_CHARS or any(c in text for c in _C14N_ESCAPED_IN_TEXT):
                 continue
+            found.append((index, el, text))
+        marked, swapped = [], []
+        for index, el, text in found:
             marker = _marker()
-            el.text = marker
-            marked.append((el, text, marker.encode("utf-8")))
+            if self.swaps_c14n_input:
+                stand_in = self._stand_in(el, marker)
+                if stand_in is None:
+                    continue  # canonicalised by libxml2 where it is
+                marked.append((stand_in, text, marker.encode("utf-8")))
+                swapped.append((index, el, marker))
+            else:
+                el.text = marker
+                marked.append((el, text, marker.encode("utf-8")))
         if not marked:
             return plain(work, algorithm=algorithm, inclusive_ns_prefixes=inclusive_ns_prefixes)
         spliced = [(text.encode("utf-8"), marker) for _, text, marker in marked]
-        result = _splice(plain(work, algorithm=algorithm, inclusive_ns_prefixes=inclusive_ns_prefixes), spliced)
+        skeleton = plain(work, algorithm=algorithm, inclusive_ns_prefixes=inclusive_ns_prefixes)
+        result = _splice(skeleton, spliced)
         if result is None:  # a marker is not where it should be: put the texts back, do it the slow way
             self._marked = marked
             self.restore_texts()
             return plain(work, algorithm=algorithm, inclusive_ns_prefixes=inclusive_ns_prefixes)
-        if self.consumes_c14n_input:
+        if self.consumes_c14n_input or self.swaps_c14n_input:
             self._marked, self.spliced = marked, spliced
+        if self.swaps_c14n_input:
+            self.swapped, self.skeleton = swapped, skeleton
         return result
 
 
@@ -482,10 +521,26 @@ class _DocumentVerifier(_FastC14N, XMLVerifier):
     schema validation, SignedInfo canonicalisation, the signature check against the
     certificate, reading the references from the verified SignedInfo only, the digest
     comparison, and the signed data rebuilt by parsing the canonical bytes that were
-    digested (VerifyResult.signed_xml).
+    digested (VerifyResult.signed_xml; see _signed_tree for how the long texts get there).
     """
 
-    consumes_c14n_input = True
+    swaps_c14n_input = True
+    _signature_of = (None, None)  # (root, its Signature) found by signxml's search
+
+    def _get_signature(self, root):
+        # signxml looks for the Signature (an ElementPath search from the configured
+        # location) in verify() and again for each reference; the tree is the same, so is the answer.
+        if self._signature_of[0] is not root:
+            self._signature_of = (root, super()._get_signature(root))
+        return self._signature_of[1]
+
+    def _get_cert_validity_error(self, cert, cert_source):
+        # signxml formats the certificate's description (its subject as RFC 4514 text) before
+        # it compares the dates; format it only for a message that will be shown.
+        when = self._get_cert_verification_time()
+        if cert.not_valid_before_utc <= when <= cert.not_valid_after_utc:
+            return None
+        return super()._get_cert_validity_error(cert, cert_source)
 
     def _find(self, element, query, require=True, xpath=""):
         # signxml's _find, for a plain child name without ElementPath (about 1 us less each,
@@ -529,14 +584,59 @@ class _DocumentVerifier(_FastC14N, XMLVerifier):
         if b64decode(digest_value.text) != self._get_digest(payload_c14n, digest_alg):
             raise sx_exc.InvalidDigest(f"Digest mismatch for reference {index} ({reference.get('URI')})")
         # Only the signed data, rebuilt from the canonical bytes (no comments, no split text).
-        try:
-            payload_c14n_xml = self._fromstring(payload_c14n)
-        except etree.XMLSyntaxError:
-            payload_c14n_xml = None
+        payload_c14n_xml = self._signed_tree(payload_c14n)
         signature_key = signature_key_used.public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         )
         return VerifyResult(payload_c14n, payload_c14n_xml, signature, signature_key=signature_key)
+
+    def _signed_tree(self, payload_c14n):
+        """What parsing the canonical bytes gives (None if they are not XML), made without parsing the long texts.
+
+        The canonical form with markers (`skeleton`) differs from `payload_c14n` only by the
+        long texts, which hold no markup, no reference and no CR: parsing it gives the same
+        tree, but for those texts. Each element that held one is replaced by the element
+        taken out of the received tree, text node and all; it must match the parsed one in
+        name, prefix, attributes (in order) and namespaces in scope, and takes its tail. Its
+        text is the one whose UTF-8 bytes were spliced into `payload_c14n` and digested. Any
+        doubt, and the canonical bytes are parsed whole, as signxml does.
+        """
+        swapped, skeleton = self.swapped, self.skeleton
+        self.swapped, self.skeleton = (), None  # the elements move to the returned tree: used once
+        if swapped and skeleton is not None:
+            tree = self._tree_from_skeleton(skeleton, swapped)
+            if tree is not None:
+                return tree
+        try:
+            return self._fromstring(payload_c14n)
+        except etree.XMLSyntaxError:
+            return None
+
+    def _tree_from_skeleton(self, skeleton, swapped):
+        try:
+            tree = self._fromstring(skeleton)
+        except etree.XMLSyntaxError:
+            return None
+        wanted = {index: (el, marker) for index, el, marker in swapped}
+        pairs = []
+        for index, parsed in enumerate(tree.iter(etree.Element)):
+            if index in wanted:
+                pairs.append((parsed, *wanted[index]))
+                if len(pairs) == len(wanted):
+                    break
+        if len(pairs) != len(wanted):
+            return None
+        for parsed, el, marker in pairs:
+            parent = parsed.getparent()
+            if parent is None or len(parsed) or parsed.text != marker:
+                return None
+            # Read before the move: lxml gives the element it takes out declarations of its own.
+            prefix, items, nsmap, tail = parsed.prefix, parsed.items(), parsed.nsmap, parsed.tail
+            parent.replace(parsed, el)
+            el.tail = tail
+            if el.prefix != prefix or el.items() != items or el.nsmap != nsmap:
+                return None
+        return tree
 
     def _apply_transforms(self, payload, *, transforms_node, signature):
         # signxml's _apply_transforms, minus the serialise and re-parse of the payload before
