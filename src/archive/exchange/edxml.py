@@ -2,6 +2,7 @@
 
 import base64
 import binascii
+import contextvars
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -297,10 +298,35 @@ def _names(name):
     return (q(name), name)
 
 
+# While validate() runs: parent element -> {local name: [children in edXML's namespace or
+# none, in document order]}. validate() asks each parent for a dozen names and one lxml
+# iterchildren() with tags costs as much as reading all of a parent's children once.
+# Per context (so per thread), and only for a tree that nothing changes meanwhile.
+_CHILD_INDEX = contextvars.ContextVar("edxml_child_index", default=None)
+_NS_PREFIX = f"{{{NS}}}"
+
+
+def _indexed_children(index, el):
+    by_name = index.get(el)
+    if by_name is None:
+        by_name = index[el] = {}
+        for c in el.iterchildren(etree.Element):
+            tag = c.tag
+            if tag.startswith(_NS_PREFIX):
+                tag = tag[len(_NS_PREFIX):]
+            elif tag.startswith("{"):
+                continue
+            by_name.setdefault(tag, []).append(c)
+    return by_name
+
+
 def children(el, name):
     """Child elements called `name`, in the edXML namespace or in none."""
     if el is None:
         return []
+    index = _CHILD_INDEX.get()
+    if index is not None:
+        return list(_indexed_children(index, el).get(name, ()))
     return list(el.iterchildren(*_names(name)))
 
 
@@ -671,6 +697,14 @@ def validate(root, limits=DEFAULT_LIMITS):
     Checks structure and formats only; attachment base64 and sizes are checked when parsing.
     Returns the message type (`edoc` or `status`).
     """
+    token = _CHILD_INDEX.set({})
+    try:
+        return _validate(root, limits)
+    finally:
+        _CHILD_INDEX.reset(token)
+
+
+def _validate(root, limits):
     if root.tag != q("edXML"):
         raise ValidationError(local_name(root) or "root", f"root element must be {{{NS}}}edXML")
     envelope = _one(root, "edXMLEnvelope", "edXML")
