@@ -1,0 +1,56 @@
+"""A dossier links to nothing, and says so: the interfaces it provides."""
+import unittest
+
+from archive.content.intake import receive_dossier
+from archive.content.types import Dossier
+from archive.pdf import simple_pdf
+from archive.testing import ARCHIVE_INTEGRATION_TESTING
+from plone import api
+from plone.app.relationfield.interfaces import IDexterityHasRelations
+from plone.app.testing import setRoles
+from plone.app.testing import TEST_USER_ID
+from plone.dexterity.content import Container
+from z3c.relationfield.interfaces import IHasIncomingRelations
+from z3c.relationfield.interfaces import IHasOutgoingRelations
+from z3c.relationfield.interfaces import IHasRelations
+from z3c.relationfield import RelationValue
+from zc.relation.interfaces import ICatalog
+from zope.component import getUtility
+from zope.interface import implementedBy
+from zope.interface import providedBy
+from zope.intid.interfaces import IIntIds
+from zope.lifecycleevent import modified
+
+from helpers import AGENCY
+from helpers import build_province
+from helpers import dossier_fields
+
+
+class TestDossierInterfaces(unittest.TestCase):
+    layer = ARCHIVE_INTEGRATION_TESTING
+
+    def setUp(self):
+        self.portal = self.layer["portal"]
+        setRoles(self.portal, TEST_USER_ID, ["Manager"])
+        build_province(self.portal, commit=False)
+        self.dossier = receive_dossier(self.portal.dossiers[AGENCY], components=[
+            {"title": "Đơn đề nghị", "filename": "don.pdf", "data": simple_pdf("Don de nghi")}], **dossier_fields())
+
+    def test_a_dossier_is_everything_a_container_is_but_a_source_of_relations(self):
+        container = set(implementedBy(Container).flattened())
+        dossier = set(implementedBy(Dossier).flattened())
+        self.assertEqual(container - dossier, {IDexterityHasRelations, IHasRelations, IHasOutgoingRelations})
+        self.assertEqual(dossier - container, set())
+        self.assertIn(IHasIncomingRelations, dossier)
+        provided = providedBy(self.dossier)
+        self.assertFalse(IHasOutgoingRelations.providedBy(self.dossier))
+        self.assertTrue(provided.isOrExtends(self.portal.portal_types.Dossier.lookupSchema()))
+
+    def test_a_dossier_can_still_be_the_target_of_links(self):
+        intids = getUtility(IIntIds)
+        self.assertIs(intids.getObject(intids.getId(self.dossier)).aq_base, self.dossier.aq_base)
+        page = api.content.create(container=self.portal, type="Document", id="note", title="Ghi chú")
+        page.relatedItems = [RelationValue(intids.getId(self.dossier))]
+        modified(page)
+        relations = getUtility(ICatalog).findRelations({"to_id": intids.getId(self.dossier)})
+        self.assertEqual([r.from_object.getId() for r in relations], ["note"])
