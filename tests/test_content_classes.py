@@ -2,6 +2,7 @@
 import unittest
 
 from archive.content.intake import receive_dossier
+from archive.content.types import ArchiveRecord
 from archive.content.types import Dossier
 from archive.pdf import simple_pdf
 from archive.testing import ARCHIVE_INTEGRATION_TESTING
@@ -42,6 +43,8 @@ class TestDossierInterfaces(unittest.TestCase):
         self.assertEqual(container - dossier, {IDexterityHasRelations, IHasRelations, IHasOutgoingRelations})
         self.assertEqual(dossier - container, set())
         self.assertIn(IHasIncomingRelations, dossier)
+        # Registrations for a base class (the audit's subscribers, for ArchiveRecord) still apply.
+        self.assertTrue(implementedBy(Dossier).isOrExtends(implementedBy(ArchiveRecord)))
         provided = providedBy(self.dossier)
         self.assertFalse(IHasOutgoingRelations.providedBy(self.dossier))
         self.assertTrue(provided.isOrExtends(self.portal.portal_types.Dossier.lookupSchema()))

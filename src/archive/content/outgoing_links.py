@@ -20,9 +20,16 @@ from zope.interface import Interface
 
 
 def declare_without_outgoing_relations(class_):
-    """Let `class_` implement what it does now, minus being a source of relations."""
-    kept = (implementedBy(class_) - IHasOutgoingRelations).interfaces()
-    classImplementsOnly(class_, *kept, IHasIncomingRelations)
+    """Let `class_` implement what it does now, minus being a source of relations.
+
+    Its own declaration is replaced by the interfaces it has now (less the relation
+    source ones) followed by the declarations of its base classes that do not make it a
+    source, so registrations for such a class (the audit's, for ArchiveRecord) still
+    apply to it."""
+    interfaces = (implementedBy(class_) - IHasOutgoingRelations).interfaces()
+    bases = [implementedBy(base) for base in class_.__mro__[1:]
+             if not implementedBy(base).isOrExtends(IHasOutgoingRelations)]
+    classImplementsOnly(class_, *interfaces, IHasIncomingRelations, *bases)
 
 
 class IWithoutOutgoingRelations(Interface):
