@@ -40,7 +40,7 @@ def main():
     print(f"  dossiers/s            {intake['dossiers_per_s']}")
     print(f"  stock documents/s     {intake['documents_per_s']}")
     print(f"  ratio                 {intake['ratio']}x (target >= 5x)")
-    print(f"  peak RSS after intake {intake['peak_rss_mb_after_dossiers']} MB; after documents {intake['peak_rss_mb_after_documents']} MB")
+    print(f"  peak RSS              {intake['peak_rss_mb']} MB (both, created in turns)")
     search_n = os.environ.get("BENCH_SEARCH_N", "100000")
     print(f"Search: {search_n} dossiers, real Elasticsearch, Redis and Celery worker ...", flush=True)
     search = run_script(os.path.join(HERE, "bench_search.py"), "BENCH_SEARCH", {"BENCH_SEARCH_N": search_n})
