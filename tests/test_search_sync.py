@@ -181,7 +181,9 @@ class TestSearchSync(unittest.TestCase):
     def test_documents_from_the_catalog_record_and_paging_after_a_uid(self):
         from archive.search.documents import catalog_documents
         from archive.search.documents import catalog_rids
+        from archive.search import outbox
         from archive.search.documents import document_for
+        from archive.search.documents import modified_version
 
         self.worker.stop()  # the entries stay in the outbox
         urls = self.receive(3)
@@ -208,6 +210,31 @@ class TestSearchSync(unittest.TestCase):
             self.assertEqual(built[brain.UID], expected)
         shared_uid = catalog.unrestrictedSearchResults(path={"query": urls[0].replace(self.url, "/plone"), "depth": 0})[0].UID
         self.assertIn("user:other_reception", catalog_documents(catalog, catalog_rids(catalog, [shared_uid]))[0][1]["allowedRolesAndUsers"])
+        # A later change, and a PDF part (whose text the drain extracts: no values noted).
+        self.assertEqual(self.call("PATCH", urls[1], "reception", json={"applicant_name": "Lê Thị Thuỷ"}).status_code, 204)
+        pdf = base64.b64encode(simple_pdf("Ban ve")).decode()
+        self.assertEqual(self.call("POST", urls[2], "reception", json={
+            "@type": "DossierComponent", "title": "Bản vẽ", "kind": "copy",
+            "file": {"data": pdf, "encoding": "base64", "filename": "ban-ve.pdf", "content-type": "application/pdf"},
+        }).status_code, 201)
+        transaction.begin()
+        entries = dict(outbox.pending(None, self.portal))
+        brains = {brain.getPath(): brain for brain in catalog.unrestrictedSearchResults(UID=uids)}
+        uid_of = {url: brains[url.replace(self.url, "/plone")].UID for url in urls}
+        self.assertIn("Lê Thị Thuỷ", entries[uid_of[urls[1]]]["values"]["text"])
+        self.assertNotIn("values", entries[uid_of[urls[2]]])
+        # What the outbox noted when the items were written gives the same documents (and
+        # versions) as the objects do; security and state still come from the catalog.
+        written = {uid: (entry["values"], entry["version"]) for uid, entry in entries.items() if "values" in entry}
+        self.assertEqual(len(written), 2)
+        from_entries = catalog_documents(catalog, catalog_rids(catalog, uids), written)
+        for uid, doc, version in from_entries:
+            obj = catalog.unrestrictedSearchResults(UID=uid)[0]._unrestrictedGetObject()
+            expected = document_for(obj)
+            self.assertEqual(sorted(doc.pop("allowedRolesAndUsers")), sorted(expected.pop("allowedRolesAndUsers")))
+            self.assertEqual((doc, version), (expected, modified_version(obj)))
+        self.assertIn("user:other_reception", dict((uid, doc) for uid, doc, _v in catalog_documents(
+            catalog, catalog_rids(catalog, [shared_uid]), written))[shared_uid]["allowedRolesAndUsers"])
         self.worker.start()
         self.wait_in_step()
         found = self.call("GET", "/@archive-search", "other_reception", params={"SearchableText": "Nguyễn"}).json()

@@ -26,12 +26,15 @@ class CompactService(Service):
         return json.dumps(content)
 
 
-def _documents(site, uids):
-    """One catalog query for a whole batch: {uid: (document, version)} for those that still exist."""
-    if not uids:
+def _documents(site, entries):
+    """One catalog query for a whole batch: {uid: (document, version)} for the ``(uid, entry)``
+    pairs whose item still exists (from the values the entry noted, if it did)."""
+    if not entries:
         return {}
     catalog = getToolByName(site, "portal_catalog")
-    return {uid: (doc, version) for uid, doc, version in catalog_documents(catalog, catalog_rids(catalog, uids))}
+    written = {uid: (entry["values"], entry["version"]) for uid, entry in entries if "values" in entry}
+    rids = catalog_rids(catalog, [uid for uid, entry in entries])
+    return {uid: (doc, version) for uid, doc, version in catalog_documents(catalog, rids, written)}
 
 
 class OutboxGet(CompactService):
@@ -43,7 +46,7 @@ class OutboxGet(CompactService):
         limit = min(int(self.request.form.get("limit", 500)), MAX_BATCH)
         items = []
         entries = outbox.pending(limit, self.context, after=self.request.form.get("after") or None)
-        found = _documents(self.context, [uid for uid, entry in entries if entry["action"] == "index"])
+        found = _documents(self.context, [(uid, entry) for uid, entry in entries if entry["action"] == "index"])
         for uid, entry in entries:
             item = {"uid": uid, "stamp": entry["stamp"], "action": entry["action"], "path": entry["path"]}
             document = found.get(uid) if entry["action"] == "index" else None

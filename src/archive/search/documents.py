@@ -1,8 +1,9 @@
 """The search document of an archive item: what Elasticsearch stores.
 
-Built in batches from the catalog record (security, workflow state, dates, titles: what
-the ZCatalog itself filters and answers with) plus the live object for the accented text
-(the catalog's lexicon folds accents) and the text of its parts.
+Built in batches from the catalog record (security and workflow state: what the ZCatalog
+itself filters on) plus what only the object gives (the accented text, which the
+catalog's lexicon folds, the text of its parts, its own fields): taken either from the
+values the outbox noted when the item was written, or from the live object.
 """
 from Acquisition import aq_base
 from plone.indexer.interfaces import IIndexableObject
@@ -14,6 +15,7 @@ from zope.interface import providedBy
 
 from archive.search.mapping import build_document
 from archive.search.text import cached_file_text
+from archive.search.text import has_file_text
 
 
 def _indexed(obj, catalog, name):
@@ -43,25 +45,29 @@ def _searchable_text(obj, catalog):
     return factory(obj, catalog)()
 
 
-def document_for(obj, catalog=None, known=None):
-    """The document of ``obj``. ``known`` holds values already read from its catalog record
-    (``uid``, ``path``, ``review_state``, ``allowedRolesAndUsers``; see
-    ``catalog_documents``), which are then not computed again."""
-    catalog = catalog or getToolByName(obj, "portal_catalog")
-    known = known or {}
+def object_values(obj, catalog, files=True):
+    """What a document takes from the object itself: everything but the ``uid``, ``path``,
+    ``review_state`` and ``allowedRolesAndUsers`` the catalog record gives. With
+    ``files=False`` None when the text of a stored PDF would be needed (extraction is
+    left to the drain, never done in the writing transaction)."""
     text = _searchable_text(obj, catalog) or ""
     parts = [child for child in obj.objectValues()] if hasattr(obj, "objectValues") else []
     # Own fields only: a missing one must not be looked up through every container.
     base = aq_base(obj)
-    texts = [text, cached_file_text(getattr(base, "file", None), getattr(base, "file_sha256", None))]
-    for part in parts:
-        texts.append(getattr(part, "title", "") or "")
-        texts.append(cached_file_text(getattr(part, "file", None), getattr(part, "sha256", None)))
+    pieces = [(text, getattr(base, "file", None), getattr(base, "file_sha256", None))]
+    pieces.extend((getattr(part, "title", "") or "", getattr(part, "file", None), getattr(part, "sha256", None))
+                  for part in parts)
+    if not files and any(has_file_text(named_file) for _title, named_file, _sha in pieces):
+        return None
+    texts = []
+    for title, named_file, sha256 in pieces:
+        texts.append(title)
+        texts.append(cached_file_text(named_file, sha256))
     text = " ".join(t for t in texts if t)
     codes = [getattr(base, "number_notation", None)]
     effective = obj.effective() if hasattr(obj, "effective") else None
     expires = obj.expires() if hasattr(obj, "expires") else None
-    values = {
+    return {
         "portal_type": obj.portal_type,
         "agency": getattr(obj, "agency_code", None),
         "procedure": getattr(obj, "procedure_code", None),
@@ -76,8 +82,16 @@ def document_for(obj, catalog=None, known=None):
         "dossier_code": getattr(base, "dossier_code", None),
         "result_code": getattr(base, "result_code", None),
         "legal_codes": [code for code in codes if code],
-        **known,
     }
+
+
+def document_for(obj, catalog=None, known=None):
+    """The document of ``obj``. ``known`` holds values already read from its catalog record
+    (``uid``, ``path``, ``review_state``, ``allowedRolesAndUsers``; see
+    ``catalog_documents``), which are then not computed again."""
+    catalog = catalog or getToolByName(obj, "portal_catalog")
+    known = known or {}
+    values = {**object_values(obj, catalog), **known}
     if "uid" not in known:
         values["uid"] = obj.UID()
     if "path" not in known:
@@ -105,30 +119,38 @@ def catalog_rids(catalog, uids):
     return [rid for rid in rids if rid is not None]
 
 
-def catalog_documents(catalog, rids):
+def catalog_documents(catalog, rids, written=None):
     """``[(uid, document, version)]`` for the catalog records ``rids`` of searched items.
 
     Security (``allowedRolesAndUsers``: the very values the ZCatalog filters on, not
     computed again from local roles) and the workflow state come from the catalog's
-    indexes, the path from its record; the object, loaded anyway for its accented text
-    (the catalog's lexicon folds accents), gives the rest.
+    indexes, the path from its record. The rest comes from ``written``
+    (``{uid: (object values, version)}``, what the outbox noted when the item was last
+    indexed, see ``outbox.note_values``) or else from the object, loaded for its
+    accented text (the catalog's lexicon folds accents).
     """
     record = catalog._catalog
     uid_index, state_index = record.getIndex("UID"), record.getIndex("review_state")
     allowed_index = record.getIndex("allowedRolesAndUsers")
     root = catalog.getPhysicalRoot()
+    written = written or {}
     containers = {}
     documents = []
     for rid in rids:
         path = record.paths[rid]
-        obj = _object(root, containers, path)
+        uid = uid_index.getEntryForObject(rid)
         known = {
-            "uid": uid_index.getEntryForObject(rid),
+            "uid": uid,
             "path": path,
             "review_state": state_index.getEntryForObject(rid),
             "allowedRolesAndUsers": list(allowed_index.getEntryForObject(rid, ()) or ()),
         }
-        documents.append((known["uid"], document_for(obj, catalog, known), modified_version(obj)))
+        values, version = written.get(uid) or (None, None)
+        if values is not None:
+            documents.append((uid, build_document({**values, **known}), version))
+            continue
+        obj = _object(root, containers, path)
+        documents.append((uid, document_for(obj, catalog, known), modified_version(obj)))
     return documents
 
 

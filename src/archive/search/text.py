@@ -27,9 +27,14 @@ def cached_file_text(named_file, sha256):
     return text
 
 
+def has_file_text(named_file):
+    """Whether ``file_text`` would read this file (a PDF), i.e. open its blob."""
+    return named_file is not None and getattr(named_file, "contentType", "") == "application/pdf"
+
+
 def file_text(named_file):
     """Plain text of a PDF blob, bounded; anything else (or a broken PDF) gives ''."""
-    if named_file is None or getattr(named_file, "contentType", "") != "application/pdf":
+    if not has_file_text(named_file):
         return ""
     try:
         with named_file.open() as stream:
