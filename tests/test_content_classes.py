@@ -11,6 +11,8 @@ from plone.app.relationfield.interfaces import IDexterityHasRelations
 from plone.app.testing import setRoles
 from plone.app.testing import TEST_USER_ID
 from plone.dexterity.content import Container
+from Products.CMFCore.indexing import processQueue
+from Products.CMFPlone.CatalogTool import allowedRolesAndUsers
 from z3c.relationfield.interfaces import IHasIncomingRelations
 from z3c.relationfield.interfaces import IHasOutgoingRelations
 from z3c.relationfield.interfaces import IHasRelations
@@ -57,3 +59,35 @@ class TestDossierInterfaces(unittest.TestCase):
         modified(page)
         relations = getUtility(ICatalog).findRelations({"to_id": intids.getId(self.dossier)})
         self.assertEqual([r.from_object.getId() for r in relations], ["note"])
+
+
+class TestDossierSecurityIndex(unittest.TestCase):
+    """The catalog's security index follows a dossier's roles, whether it is new or not."""
+
+    layer = ARCHIVE_INTEGRATION_TESTING
+
+    def setUp(self):
+        self.portal = self.layer["portal"]
+        setRoles(self.portal, TEST_USER_ID, ["Manager"])
+        build_province(self.portal, commit=False)
+        self.catalog = self.portal.portal_catalog
+
+    def indexed_principals(self, obj):
+        processQueue()
+        rid = self.catalog.getrid("/".join(obj.getPhysicalPath()))
+        return set(self.catalog.getIndexDataForRID(rid)["allowedRolesAndUsers"])
+
+    def test_new_and_existing_dossiers(self):
+        shard = self.portal.dossiers[AGENCY]
+        dossier = receive_dossier(shard, **dossier_fields())
+        api.user.grant_roles(username="other_reception", obj=dossier, roles=["Auditor"])  # before its first record
+        self.assertIn("user:other_reception", self.indexed_principals(dossier))
+        api.user.grant_roles(username="other_leader", obj=dossier, roles=["Auditor"])  # once it has one
+        dossier.reindexObjectSecurity()  # what the sharing page does after a change
+        self.assertIn("user:other_leader", self.indexed_principals(dossier))
+        dossier.manage_delLocalRoles(["other_reception"])
+        dossier.reindexObjectSecurity()
+        self.assertNotIn("user:other_reception", self.indexed_principals(dossier))
+        api.content.transition(dossier, to_state="processing")
+        self.assertEqual(self.indexed_principals(dossier),
+                         set(allowedRolesAndUsers(dossier)()))
