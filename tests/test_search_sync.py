@@ -197,6 +197,21 @@ class TestSearchSync(unittest.TestCase):
         rest = self.call("GET", "/@search-outbox", "admin", params={"limit": 10, "after": first[0]["uid"]}).json()["items"]
         self.assertEqual(len(first) + len(rest), 3)
         self.assertTrue(all(item["uid"] > first[0]["uid"] for item in rest))
+        # The inventory pages after a UID give what paging by position gives, in UID order.
+        inventory = lambda **params: self.call("GET", "/@search-inventory", "admin", params={"b_size": 2, **params}).json()
+        total = inventory(b_start=0)["items_total"]
+        by_position = [item for start in range(0, total, 2) for item in inventory(b_start=start)["items"]]
+        by_uid, after = [], ""
+        while True:
+            page = inventory(after=after)
+            self.assertEqual(page["items_total"], total)
+            by_uid.extend(page["items"])
+            if len(page["items"]) < 2:
+                break
+            after = page["items"][-1]["uid"]
+        self.assertEqual(by_uid, by_position)
+        self.assertEqual([item["uid"] for item in by_uid], sorted(item["uid"] for item in by_uid))
+        self.assertGreaterEqual(total, 3)
         # Built from the catalog's indexes, a document says exactly what the object says,
         # security included (here after a local role change).
         transaction.begin()

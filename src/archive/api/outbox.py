@@ -69,24 +69,52 @@ class OutboxAcknowledge(Service):
 
 
 class Inventory(CompactService):
-    """GET @search-inventory?b_start=0&b_size=1000[&documents=1][&uids=a,b]: every searched
-    item (or the given ones) with its modification time in seconds, optionally with its
-    document — for reconcile and reindex."""
+    """GET @search-inventory?b_size=1000[&after=UID][&documents=1][&uids=a,b] (or b_start=N
+    instead of after): every searched item (or the given ones) in UID order with its
+    modification time in seconds, optionally with its document — for reconcile and reindex."""
 
     def reply(self):
-        start = int(self.request.form.get("b_start", 0))
         size = min(int(self.request.form.get("b_size", 1000)), 5000)
         with_documents = self.request.form.get("documents") in ("1", "true")
         catalog = getToolByName(self.context, "portal_catalog")
-        query = {"portal_type": list(outbox.SEARCHED_TYPES), "sort_on": "UID"}
-        if self.request.form.get("uids"):
-            query["UID"] = self.request.form["uids"].split(",")
-        brains = catalog.unrestrictedSearchResults(**query)
-        page = brains[start:start + size]
+        after = self.request.form.get("after")
+        if after is not None and not self.request.form.get("uids"):
+            rids = _searched_after(catalog, after or None, size)
+            total = _searched_total(catalog)
+        else:
+            start = int(self.request.form.get("b_start", 0))
+            query = {"portal_type": list(outbox.SEARCHED_TYPES), "sort_on": "UID"}
+            if self.request.form.get("uids"):
+                query["UID"] = self.request.form["uids"].split(",")
+            brains = catalog.unrestrictedSearchResults(**query)
+            rids = [brain.getRID() for brain in brains[start:start + size]]
+            total = len(brains)
         if with_documents:
-            rids = [brain.getRID() for brain in page]
             items = [{"uid": uid, "modified": version // 1000, "doc": doc, "version": version}
                      for uid, doc, version in catalog_documents(catalog, rids)]
         else:
-            items = [{"uid": brain.UID, "modified": int(brain.modified.timeTime())} for brain in page]
-        return {"items": items, "items_total": len(brains)}
+            brains = [catalog._catalog[rid] for rid in rids]
+            items = [{"uid": brain.UID, "modified": int(brain.modified.timeTime())} for brain in brains]
+        return {"items": items, "items_total": total}
+
+
+def _searched_after(catalog, after, size):
+    """Record ids of up to ``size`` searched items in UID order after ``after``: a walk along
+    the UID index from there, not a sort of every searched item for each page."""
+    record = catalog._catalog
+    by_uid = record.getIndex("UID")._index
+    types = record.getIndex("portal_type")._unindex
+    wanted = set(outbox.SEARCHED_TYPES)
+    selected = by_uid.items(min=after, excludemin=True) if after else by_uid.items()
+    rids = []
+    for _uid, rid in selected:
+        if types.get(rid) in wanted:
+            rids.append(rid)
+            if len(rids) >= size:
+                break
+    return rids
+
+
+def _searched_total(catalog):
+    return len(catalog.unrestrictedSearchResults(portal_type=list(outbox.SEARCHED_TYPES)))
+

@@ -54,13 +54,15 @@ def _get(config, path, **params):
 
 
 def inventory_pages(config, documents=False):
-    start = 0
+    """The site's searched items in UID order, a page at a time (each page after the last
+    UID of the previous one: the site walks its UID index instead of sorting every item)."""
+    after = ""
     while True:
-        page = _get(config, "/@search-inventory", b_start=start, b_size=PAGE, documents=int(documents))
-        yield page["items"]
-        start += PAGE
-        if start >= page["items_total"]:
+        items = _get(config, "/@search-inventory", after=after, b_size=PAGE, documents=int(documents))["items"]
+        yield items
+        if len(items) < PAGE:
             return
+        after = items[-1]["uid"]
 
 
 def site_inventory(config, documents=False):
