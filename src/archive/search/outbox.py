@@ -13,6 +13,7 @@ drain reads no object: a cold object costs a database load, and a drain after a 
 intake would load every item again. Security and workflow state are not noted: the
 drain reads them from the catalog, where the ZCatalog itself filters on them.
 """
+import logging
 import time
 import uuid
 
@@ -32,6 +33,7 @@ from archive.search.documents import object_values
 from archive.search.settings import get_settings
 from archive.tasks.client import send_after_commit
 
+logger = logging.getLogger("archive.search.outbox")
 KEY = "archive.search.outbox"
 DRAIN_TASK = "archive.search.drain"
 SEARCHED_TYPES = ("Dossier", "Result", "LegalDocument")
@@ -85,7 +87,11 @@ def _note_values(noted):
         if entry is None or entry["action"] != "index" or "values" in entry:
             continue
         catalog = catalog or getToolByName(obj, "portal_catalog")
-        values = object_values(obj, catalog, files=False)
+        try:
+            values = object_values(obj, catalog, files=False)
+        except Exception:  # noqa: BLE001 - never fail a write for a shortcut: the drain builds it
+            logger.exception("Search values of %s left to the drain", entry["path"])
+            values = None
         if values is not None:
             entries[uid] = {**entry, "values": values, "version": modified_version(obj)}
     noted.clear()
