@@ -29,13 +29,20 @@ from helpers import build_province
 from helpers import dossier_fields
 
 
-class TestDossierInterfaces(unittest.TestCase):
+class ProvinceTestCase(unittest.TestCase):
+    """A site with the test province, the test user a Manager."""
+
     layer = ARCHIVE_INTEGRATION_TESTING
 
     def setUp(self):
         self.portal = self.layer["portal"]
         setRoles(self.portal, TEST_USER_ID, ["Manager"])
         build_province(self.portal, commit=False)
+
+
+class TestDossierInterfaces(ProvinceTestCase):
+    def setUp(self):
+        super().setUp()
         self.dossier = receive_dossier(self.portal.dossiers[AGENCY], components=[
             {"title": "Đơn đề nghị", "filename": "don.pdf", "data": simple_pdf("Don de nghi")}], **dossier_fields())
 
@@ -61,15 +68,11 @@ class TestDossierInterfaces(unittest.TestCase):
         self.assertEqual([r.from_object.getId() for r in relations], ["note"])
 
 
-class TestDossierSecurityIndex(unittest.TestCase):
+class TestDossierSecurityIndex(ProvinceTestCase):
     """The catalog's security index follows a dossier's roles, whether it is new or not."""
 
-    layer = ARCHIVE_INTEGRATION_TESTING
-
     def setUp(self):
-        self.portal = self.layer["portal"]
-        setRoles(self.portal, TEST_USER_ID, ["Manager"])
-        build_province(self.portal, commit=False)
+        super().setUp()
         self.catalog = self.portal.portal_catalog
 
     def indexed_principals(self, obj):
