@@ -13,8 +13,10 @@ from archive.search.mapping import index_body
 from archive.search.mapping import index_name
 from archive.search.mapping import parse_index_name
 from archive.search.query import MissingSecurityFilter
+from archive.search.query import RESCORE_WINDOW
 from archive.search.query import build_query
 from archive.search.query import parse_response
+from archive.search.query import text_query
 
 
 @pytest.mark.parametrize(
@@ -124,6 +126,21 @@ def test_query_paging_and_sorting():
         build_query({"b_start": 9990, "b_size": 50}, ["Manager"])
     with pytest.raises(ValueError):
         build_query({"year": "two thousand"}, ["Manager"])
+
+
+def test_relevance_ranking_scores_the_best_matches_with_the_costly_clauses():
+    body = build_query({"SearchableText": "thành phố Vinh"}, ["Manager"])
+    ranking = text_query("thành phố Vinh")["bool"]
+    # Every match is found and scored by its folded words; the exact-diacritics tier,
+    # exact words and phrase clauses score the best RESCORE_WINDOW again.
+    assert body["query"]["bool"]["must"] == ranking["must"]
+    assert body["rescore"] == {"window_size": RESCORE_WINDOW, "query": {
+        "rescore_query": {"bool": {"should": ranking["should"]}}, "query_weight": 1, "rescore_query_weight": 1}}
+    assert body["sort"] == [{"_score": {"order": "desc"}}]
+    # Any other order keeps the whole ranking query (a rescore cannot be sorted otherwise).
+    body = build_query({"SearchableText": "thành phố Vinh", "sort_on": "created"}, ["Manager"])
+    assert body["query"]["bool"]["must"] == [text_query("thành phố Vinh")]
+    assert "rescore" not in body
 
 
 def test_query_filters_and_ranges():
