@@ -34,6 +34,19 @@ def stop_process(process, timeout=20):
             process.wait(10)
 
 
+def compile_translations():
+    """Compile the archive's .mo files here, once: instances compile them at start-up
+    (zope_i18n_compile_mo_files), and two sites starting together in a fresh checkout
+    would otherwise write the same file while the other reads it."""
+    from zope.i18n.compile import compile_mo_file
+
+    locales = os.path.join(ROOT, "src", "archive", "locales")
+    for language in sorted(os.listdir(locales)):
+        lc_messages = os.path.join(locales, language, "LC_MESSAGES")
+        if os.path.isdir(lc_messages):
+            compile_mo_file("archive", lc_messages)
+
+
 class SiteProcess:
     def __init__(self, home, env, admin_password, site_id="Plone"):
         self.home, self.env, self.admin_password, self.site_id = home, env, admin_password, site_id
@@ -43,6 +56,7 @@ class SiteProcess:
 
     def create(self):
         """Write the instance and start creating the site; returns the creating process (wait on it)."""
+        compile_translations()
         subprocess.run([sys.executable, os.path.join(SCRIPTS, "instance.py"), self.home, "--port", str(self.port)],
                        check=True, capture_output=True)
         env = {**self.env, "ARCHIVE_DEMO": "0", "ARCHIVE_ADMIN_PASSWORD": self.admin_password,
