@@ -1,6 +1,7 @@
 """A dossier links to nothing, and says so: the interfaces it provides."""
 import unittest
 
+from archive.content.intake import add_component
 from archive.content.intake import receive_dossier
 from archive.content.types import ArchiveRecord
 from archive.content.types import Dossier
@@ -10,6 +11,7 @@ from plone import api
 from plone.app.relationfield.interfaces import IDexterityHasRelations
 from plone.app.testing import setRoles
 from plone.app.testing import TEST_USER_ID
+from plone.base.utils import human_readable_size
 from plone.dexterity.content import Container
 from Products.CMFCore.indexing import processQueue
 from Products.CMFPlone.CatalogTool import allowedRolesAndUsers
@@ -94,3 +96,24 @@ class TestDossierSecurityIndex(ProvinceTestCase):
         api.content.transition(dossier, to_state="processing")
         self.assertEqual(self.indexed_principals(dossier),
                          set(allowedRolesAndUsers(dossier)()))
+
+
+class TestDossierListing(ProvinceTestCase):
+    def brain(self, dossier):
+        processQueue()
+        (brain,) = api.content.find(UID=dossier.UID())
+        return brain
+
+    def test_size_is_that_of_its_files_and_follows_them(self):
+        one, two = simple_pdf("Don de nghi"), simple_pdf("Ban ve thiet ke " * 400)
+        dossier = receive_dossier(self.portal.dossiers[AGENCY], components=[
+            {"title": "Đơn đề nghị", "filename": "don.pdf", "data": one}], **dossier_fields())
+        self.assertEqual(self.brain(dossier).getObjSize, human_readable_size(len(one)))
+        add_component(dossier, "component-2", "Bản vẽ", "ban-ve.pdf", two)
+        self.assertEqual(self.brain(dossier).getObjSize, human_readable_size(len(one) + len(two)))
+        self.assertNotEqual(human_readable_size(len(one)), human_readable_size(len(one) + len(two)))
+
+    def test_an_empty_dossier_is_no_file(self):
+        brain = self.brain(receive_dossier(self.portal.dossiers[AGENCY], **dossier_fields()))
+        self.assertEqual(brain.getObjSize, "0 KB")
+        self.assertIsNone(brain.mime_type)
