@@ -1,0 +1,3 @@
+from archive.workflow import role_mappings
+
+role_mappings.install()
