@@ -5,6 +5,7 @@ from archive.content.intake import add_component
 from archive.content.intake import receive_dossier
 from archive.content.types import ArchiveRecord
 from archive.content.types import Dossier
+from archive.content.types import components_in
 from archive.pdf import simple_pdf
 from archive.testing import ARCHIVE_INTEGRATION_TESTING
 from plone import api
@@ -117,3 +118,32 @@ class TestDossierListing(ProvinceTestCase):
         brain = self.brain(receive_dossier(self.portal.dossiers[AGENCY], **dossier_fields()))
         self.assertEqual(brain.getObjSize, "0 KB")
         self.assertIsNone(brain.mime_type)
+
+
+class TestComponentOwnership(ProvinceTestCase):
+    """A component has no owner or local roles of its own: it takes its dossier's."""
+
+    def setUp(self):
+        super().setUp()
+        with api.env.adopt_user(username="reception"):
+            self.dossier = receive_dossier(self.portal.dossiers[AGENCY], components=[
+                {"title": "Đơn đề nghị", "filename": "don.pdf", "data": simple_pdf("Don de nghi")}],
+                **dossier_fields())
+        (self.component,) = components_in(self.dossier)
+
+    def test_the_receiving_officer_owns_both(self):
+        self.assertEqual(self.component.getOwner().getId(), "reception")
+        self.assertEqual(self.dossier.getOwner().getId(), "reception")
+        self.assertEqual(dict(self.component.get_local_roles()), {})
+        self.assertIn("Owner", dict(self.dossier.get_local_roles())["reception"])
+
+    def test_everyone_may_do_with_a_component_what_they_may_with_its_dossier(self):
+        for state in (None, "processing", "finished"):
+            if state:
+                api.content.transition(self.dossier, to_state=state)
+            for user in ("reception", "specialist", "leader", "other_reception", "auditor", "citizen"):
+                for permission in ("View", "Modify portal content", "Access contents information"):
+                    with self.subTest(state=state, user=user, permission=permission):
+                        self.assertEqual(
+                            api.user.has_permission(permission, username=user, obj=self.component),
+                            api.user.has_permission(permission, username=user, obj=self.dossier))

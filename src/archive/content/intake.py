@@ -88,7 +88,7 @@ def add_component(dossier, id_, title, filename, data, kind="original", digitise
     """Store one file of a dossier at intake.
 
     A component is a plain part of its dossier: no catalog record (see
-    DossierComponent), no workflow, no intid (nothing relates to it), so the full
+    DossierComponent), no workflow, no intid (nothing relates to it), no owner, so the full
     content-add cascade would only cost time; what its added event does for it, the
     SHA-256 and the journal entry, is done here. The dossier is (re)indexed with it at commit."""
     component = createContent(
@@ -99,7 +99,9 @@ def add_component(dossier, id_, title, filename, data, kind="original", digitise
         file=NamedBlobFile(data=data, filename=filename, contentType=content_type),
     )
     component.id = id_
-    dossier._setObject(id_, component, suppress_events=True)
+    # No owner of its own: a component belongs to its dossier, whose owner and local roles
+    # it acquires (taking ownership looks the owner up through the acquisition chain twice).
+    dossier._setObject(id_, component, set_owner=False, suppress_events=True)
     component = dossier._getOb(id_)
     component.sha256 = hashlib.sha256(data).hexdigest()  # the bytes in hand, not re-read from the blob
     component.indexObject()
