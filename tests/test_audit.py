@@ -350,5 +350,5 @@ class TestPeriodicSealing(AuditTestCase):
                 time.sleep(1)
             self.assertFalse([key for key, entry in self.stored().items() if "hash" not in entry], worker.log())
         finally:
-            worker.stop()
+            worker.close()
         self.assertTrue(self.verify()["valid"])

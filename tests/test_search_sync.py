@@ -4,6 +4,7 @@ Each fault test ends with zero differences between the catalog and the index.
 """
 import base64
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -60,6 +61,11 @@ class Worker:
             except subprocess.TimeoutExpired:
                 self.kill()
 
+    def close(self):
+        """Stop for good and remove the working directory (beat schedule, log)."""
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
     def log(self):
         with open(os.path.join(self.dir, "worker.log"), "rb") as log:
             return log.read().decode("utf-8", "replace")[-4000:]
@@ -86,7 +92,7 @@ class TestSearchSync(unittest.TestCase):
         self.worker.start()
 
     def tearDown(self):
-        self.worker.stop()
+        self.worker.close()
         for name in ("ARCHIVE_ES_URL", "ARCHIVE_BROKER_URL", "ARCHIVE_ES_PREFIX"):
             os.environ.pop(name, None)
 

@@ -10,7 +10,6 @@ import socket
 import subprocess
 import tempfile
 import time
-import weakref
 
 
 HOST = "127.0.0.1"
@@ -18,7 +17,9 @@ HOST = "127.0.0.1"
 # Uid/gid the servers run as when the tests run as root (Elasticsearch refuses root).
 UNPRIVILEGED_ID = 65534
 
-_live_servers = weakref.WeakSet()
+# Every server not yet cleaned up, held until exit so that its working directory goes with
+# it even when the object that started it is long gone (a weak set let those directories pile up).
+_live_servers = set()
 
 _PR_SET_PDEATHSIG = 1
 
@@ -303,6 +304,7 @@ class ManagedServer:
         self.stop()
         if self._owns_workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)
+        _live_servers.discard(self)
 
     def __enter__(self):
         return self.start()
