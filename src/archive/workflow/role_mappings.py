@@ -4,10 +4,11 @@ A workflow state sets the roles of each permission it manages through DCWorkflow
 `modifyRolesForPermission`, which finds the one declaration it needs (the permission's
 name and the methods it guards) by gathering every permission of the object's classes and
 of Zope: about 180 for a dossier, rebuilt for each of the 5 permissions the dossier
-workflow manages, on every state change including the first (a tenth of a millisecond
-each, about 4 % of a dossier's intake). The list depends only on the class and on the
-permissions registered in Zope, so it is kept per class and rebuilt when a permission is
-registered; an object that declares permissions of its own is looked up the long way.
+workflow manages, on every state change including the first (about 0.1 ms each; 3 % of
+a dossier's intake, measured by taking turns with and without). The list depends only on
+the class and on the permissions registered in Zope, so it is kept per class and rebuilt
+when a permission is registered; an object that declares permissions of its own is looked
+up the long way.
 """
 from AccessControl.Permission import getPermissions
 from Acquisition import aq_base
