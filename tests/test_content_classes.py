@@ -25,6 +25,7 @@ from zope.component import getUtility
 from zope.interface import implementedBy
 from zope.interface import providedBy
 from zope.intid.interfaces import IIntIds
+from zExceptions import BadRequest
 from zope.lifecycleevent import modified
 
 from helpers import AGENCY
@@ -147,3 +148,24 @@ class TestComponentOwnership(ProvinceTestCase):
                         self.assertEqual(
                             api.user.has_permission(permission, username=user, obj=self.component),
                             api.user.has_permission(permission, username=user, obj=self.dossier))
+
+
+class TestComponentIds(ProvinceTestCase):
+    def setUp(self):
+        super().setUp()
+        self.dossier = receive_dossier(self.portal.dossiers[AGENCY], components=[
+            {"title": "Đơn đề nghị", "filename": "don.pdf", "data": simple_pdf("Don de nghi")}], **dossier_fields())
+
+    def test_intake_names_are_checked_for_uniqueness(self):
+        with self.assertRaises(BadRequest):
+            add_component(self.dossier, "component-1", "Again", "lai.pdf", simple_pdf("Lai"))
+        self.assertEqual([c.title for c in components_in(self.dossier)], ["Đơn đề nghị"])
+        add_component(self.dossier, "component-2", "Bản vẽ", "ban-ve.pdf", simple_pdf("Ban ve"))
+        self.assertEqual(len(components_in(self.dossier)), 2)
+
+    def test_other_names_get_every_check_plone_makes(self):
+        for bad in ("@@view", "aq_parent", "portal_catalog", "component-1/x", "view"):
+            with self.subTest(name=bad), api.env.adopt_user(username="reception"):
+                with self.assertRaises(BadRequest):
+                    self.dossier._checkId(bad)
+        self.dossier._checkId("ban-ve-thiet-ke")  # an ordinary new name passes

@@ -1,4 +1,6 @@
 """Content classes of the archive: the behaviour the XML schemas cannot express."""
+import re
+
 from Acquisition import aq_base
 from Acquisition import aq_inner
 from Acquisition import aq_parent
@@ -6,8 +8,11 @@ from archive.workflow.status import portal_status_code
 from plone.dexterity.content import Container
 from plone.dexterity.content import Item
 from Products.CMFCore.utils import getToolByName
+from zExceptions import BadRequest
 
 DOSSIER_WORKFLOW = "archive_dossier_workflow"
+# The ids intake gives a dossier's components (archive.content.intake).
+COMPONENT_ID = re.compile(r"component-[1-9][0-9]{0,5}")
 
 
 class ArchiveRecord:
@@ -69,6 +74,17 @@ class Dossier(Container, ArchiveRecord):
         if catalog is not None and catalog.getrid("/".join(self.getPhysicalPath())) is None:
             return
         super().reindexObjectSecurity(skip_self=skip_self)
+
+    def _checkId(self, id, allow_dup=0):
+        # A name of the form intake gives components (component-1, component-2, ...) can
+        # shadow no tool, skin, view or attribute, so only its uniqueness is checked. The
+        # checks for other names look the name up through the acquisition chain up to the
+        # site's skins: about 0.1 ms a component for a Manager and 0.2 ms for an officer.
+        if COMPONENT_ID.fullmatch(id):
+            if not allow_dup and id in self:
+                raise BadRequest(f'The id "{id}" is invalid - it is already in use.')
+            return
+        super()._checkId(id, allow_dup)
 
     @property
     def components(self):
