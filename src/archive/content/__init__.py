@@ -1,0 +1,3 @@
+from archive.content import schema_cache
+
+schema_cache.install()
