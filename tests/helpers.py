@@ -6,9 +6,12 @@ import requests
 import transaction
 from archive.security import agency_group_id
 from archive.testing import ARCHIVE_FUNCTIONAL_TESTING
+from archive.testing import ARCHIVE_INTEGRATION_TESTING
 from plone import api
 from plone.app.testing import SITE_OWNER_NAME
 from plone.app.testing import SITE_OWNER_PASSWORD
+from plone.app.testing import setRoles
+from plone.app.testing import TEST_USER_ID
 
 PASSWORD = "secret-password-1"
 AGENCY = "000.00.12.H41"
@@ -60,6 +63,17 @@ def dossier_fields(**overrides):
                   applicant_address="Số 5, đường Lê Lợi, thành phố Vinh", channel="desk")
     fields.update(overrides)
     return fields
+
+
+class ProvinceTestCase(unittest.TestCase):
+    """A site with the test province, the test user a Manager (in process, no HTTP)."""
+
+    layer = ARCHIVE_INTEGRATION_TESTING
+
+    def setUp(self):
+        self.portal = self.layer["portal"]
+        setRoles(self.portal, TEST_USER_ID, ["Manager"])
+        build_province(self.portal, commit=False)
 
 
 class RestTestCase(unittest.TestCase):

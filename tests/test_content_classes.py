@@ -1,5 +1,4 @@
-"""A dossier links to nothing, and says so: the interfaces it provides."""
-import unittest
+"""The dossier classes: the interfaces a dossier provides, its security index, its listing, its components' ownership and ids."""
 
 from archive.content.intake import add_component
 from archive.content.intake import receive_dossier
@@ -7,11 +6,8 @@ from archive.content.types import ArchiveRecord
 from archive.content.types import Dossier
 from archive.content.types import components_in
 from archive.pdf import simple_pdf
-from archive.testing import ARCHIVE_INTEGRATION_TESTING
 from plone import api
 from plone.app.relationfield.interfaces import IDexterityHasRelations
-from plone.app.testing import setRoles
-from plone.app.testing import TEST_USER_ID
 from plone.base.utils import human_readable_size
 from plone.dexterity.content import Container
 from Products.CMFCore.indexing import processQueue
@@ -29,19 +25,8 @@ from zExceptions import BadRequest
 from zope.lifecycleevent import modified
 
 from helpers import AGENCY
-from helpers import build_province
+from helpers import ProvinceTestCase
 from helpers import dossier_fields
-
-
-class ProvinceTestCase(unittest.TestCase):
-    """A site with the test province, the test user a Manager."""
-
-    layer = ARCHIVE_INTEGRATION_TESTING
-
-    def setUp(self):
-        self.portal = self.layer["portal"]
-        setRoles(self.portal, TEST_USER_ID, ["Manager"])
-        build_province(self.portal, commit=False)
 
 
 class TestDossierInterfaces(ProvinceTestCase):

@@ -1,28 +1,20 @@
 """Workflow role mappings with the permission declarations looked up once per class."""
-import unittest
 
 import AccessControl.Permission
 from AccessControl.Permission import Permission
 from archive.content.intake import receive_dossier
-from archive.testing import ARCHIVE_INTEGRATION_TESTING
 from archive.workflow import role_mappings
 from plone import api
-from plone.app.testing import setRoles
-from plone.app.testing import TEST_USER_ID
 from Products.DCWorkflow import utils
 
 from helpers import AGENCY
-from helpers import build_province
+from helpers import ProvinceTestCase
 from helpers import dossier_fields
 
 
-class TestRoleMappings(unittest.TestCase):
-    layer = ARCHIVE_INTEGRATION_TESTING
-
+class TestRoleMappings(ProvinceTestCase):
     def setUp(self):
-        self.portal = self.layer["portal"]
-        setRoles(self.portal, TEST_USER_ID, ["Manager"])
-        build_province(self.portal, commit=False)
+        super().setUp()
         self.dossier = receive_dossier(self.portal.dossiers[AGENCY], **dossier_fields())
         self.page = api.content.create(container=self.portal, type="Document", id="page", title="Page")
 

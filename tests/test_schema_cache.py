@@ -1,14 +1,9 @@
 """Dexterity's FTI modification time, read once per transaction: same answers, changes seen."""
-import unittest
-
 import transaction
 from archive.content import schema_cache
 from archive.content.intake import receive_dossier
-from archive.testing import ARCHIVE_INTEGRATION_TESTING
 from plone import api
 from plone.app.contenttypes.behaviors.leadimage import ILeadImage
-from plone.app.testing import setRoles
-from plone.app.testing import TEST_USER_ID
 from plone.dexterity.schema import SCHEMA_CACHE
 from plone.dexterity.schema import SchemaCache
 from plone.dexterity.fti import DexterityFTIModificationDescription
@@ -16,17 +11,13 @@ from zope.event import notify
 from zope.lifecycleevent import ObjectModifiedEvent
 
 from helpers import AGENCY
-from helpers import build_province
+from helpers import ProvinceTestCase
 from helpers import dossier_fields
 
 
-class TestSchemaCache(unittest.TestCase):
-    layer = ARCHIVE_INTEGRATION_TESTING
-
+class TestSchemaCache(ProvinceTestCase):
     def setUp(self):
-        self.portal = self.layer["portal"]
-        setRoles(self.portal, TEST_USER_ID, ["Manager"])
-        build_province(self.portal, commit=False)
+        super().setUp()
         self.dossier = receive_dossier(self.portal.dossiers[AGENCY], **dossier_fields())
         self.fti = api.portal.get_tool("portal_types")["Dossier"]
 
