@@ -7,7 +7,7 @@ editable installs, and build_py copies the real directories into wheels and sdis
 import os
 import shutil
 
-from setuptools import find_packages, setup
+from setuptools import find_namespace_packages, setup
 from setuptools.command.build_py import build_py
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -35,7 +35,11 @@ setup(
     license="GPL-2.0-only",
     python_requires=">=3.11",
     package_dir={"": "src"},
-    packages=find_packages("src"),
+    # Namespace packages too: the data-only directories (templates, locales) are packages
+    # to setuptools, which warns that it will stop shipping them otherwise. The profiles
+    # are copied in whole by build_py below.
+    packages=find_namespace_packages("src", include=["archive", "archive.*"],
+                                     exclude=["archive.profiles", "archive.profiles.*", "archive.content-types"]),
     include_package_data=True,
     package_data={"archive": ["*.zcml", "**/*.zcml", "**/*.pt", "locales/*/LC_MESSAGES/*.po", "locales/*.pot"]},
     exclude_package_data={"archive": ["profiles", "content-types"]},
