@@ -29,11 +29,15 @@ from helpers import ProvinceTestCase
 from helpers import dossier_fields
 
 
+def dossier_with_a_component(portal):
+    return receive_dossier(portal.dossiers[AGENCY], components=[
+        {"title": "Đơn đề nghị", "filename": "don.pdf", "data": simple_pdf("Don de nghi")}], **dossier_fields())
+
+
 class TestDossierInterfaces(ProvinceTestCase):
     def setUp(self):
         super().setUp()
-        self.dossier = receive_dossier(self.portal.dossiers[AGENCY], components=[
-            {"title": "Đơn đề nghị", "filename": "don.pdf", "data": simple_pdf("Don de nghi")}], **dossier_fields())
+        self.dossier = dossier_with_a_component(self.portal)
 
     def test_a_dossier_is_everything_a_container_is_but_a_source_of_relations(self):
         container = set(implementedBy(Container).flattened())
@@ -112,9 +116,7 @@ class TestComponentOwnership(ProvinceTestCase):
     def setUp(self):
         super().setUp()
         with api.env.adopt_user(username="reception"):
-            self.dossier = receive_dossier(self.portal.dossiers[AGENCY], components=[
-                {"title": "Đơn đề nghị", "filename": "don.pdf", "data": simple_pdf("Don de nghi")}],
-                **dossier_fields())
+            self.dossier = dossier_with_a_component(self.portal)
         (self.component,) = components_in(self.dossier)
 
     def test_the_receiving_officer_owns_both(self):
@@ -138,8 +140,7 @@ class TestComponentOwnership(ProvinceTestCase):
 class TestComponentIds(ProvinceTestCase):
     def setUp(self):
         super().setUp()
-        self.dossier = receive_dossier(self.portal.dossiers[AGENCY], components=[
-            {"title": "Đơn đề nghị", "filename": "don.pdf", "data": simple_pdf("Don de nghi")}], **dossier_fields())
+        self.dossier = dossier_with_a_component(self.portal)
 
     def test_intake_names_are_checked_for_uniqueness(self):
         with self.assertRaises(BadRequest):

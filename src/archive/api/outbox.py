@@ -116,5 +116,13 @@ def _searched_after(catalog, after, size):
 
 
 def _searched_total(catalog):
-    return len(catalog.unrestrictedSearchResults(portal_type=list(outbox.SEARCHED_TYPES)))
+    """How many searched items there are: the sizes of their rows in the portal_type index
+    (what a catalog query for those types counts, without building its result each page)."""
+    by_type = catalog._catalog.getIndex("portal_type")._index
+    total = 0
+    for portal_type in outbox.SEARCHED_TYPES:
+        rids = by_type.get(portal_type)
+        if rids is not None:
+            total += 1 if isinstance(rids, int) else len(rids)
+    return total
 

@@ -13,6 +13,7 @@ from archive.content import clock
 from archive.content import deadlines
 from archive.content import lookup
 from archive.content import sequences
+from archive.content.types import component_id
 from plone import api
 from plone.dexterity.utils import createContent
 from plone.uuid.interfaces import IUUID
@@ -70,7 +71,7 @@ def receive_dossier(container, components=(), **fields):
     _add_quietly(container, code, dossier)
     dossier = container._getOb(code)
     for number, component in enumerate(components, start=1):
-        add_component(dossier, f"component-{number}", **component)
+        add_component(dossier, component_id(number), **component)
     return dossier
 
 

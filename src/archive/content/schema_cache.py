@@ -52,11 +52,9 @@ def modified(self, portal_type):
 def forget(fti=None, event=None):
     """An FTI came or went: the next question in this transaction asks the FTI again."""
     try:
-        txn = transaction.get()
-        txn.data(_Answers)
-    except (NoTransaction, KeyError):
-        return
-    txn.set_data(_Answers, None)
+        transaction.get().set_data(_Answers, None)
+    except NoTransaction:
+        pass
 
 
 def install():

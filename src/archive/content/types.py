@@ -11,8 +11,12 @@ from Products.CMFCore.utils import getToolByName
 from zExceptions import BadRequest
 
 DOSSIER_WORKFLOW = "archive_dossier_workflow"
-# The ids intake gives a dossier's components (archive.content.intake).
+# The ids intake gives a dossier's components: component-1, component-2, ...
 COMPONENT_ID = re.compile(r"component-[1-9][0-9]{0,5}")
+
+
+def component_id(number):
+    return f"component-{number}"
 
 
 class ArchiveRecord:
