@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from cryptography import x509
-from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from lxml import etree
@@ -500,94 +500,102 @@ def _embedded_certificates(sig):
     return certs
 
 
-@lru_cache(maxsize=64)
-def _signxml_tag(query):
-    """Clark name of a signxml query such as "SignedInfo" (ds by default) or "dsig11:X509Digest"."""
-    prefix, _, name = query.rpartition(":")
-    return f"{{{sx_namespaces[prefix or 'ds']}}}{name}"
-
-
 _EC_INCLUSIVE_NAMESPACES = f"{{{sx_namespaces['ec']}}}InclusiveNamespaces"
+# What signxml canonicalises a reference with when it names no canonicalisation transform.
+_DEFAULT_REFERENCE_C14N = SignatureConfiguration().default_reference_c14n_method
 
 
 class _DocumentVerifier(_FastC14N, XMLVerifier):
-    """signxml's verifier, given the document tree this module parsed for this call only.
+    """signxml's verification steps for the one signature of an edXML document, without its copies.
 
-    signxml parses the message again, then copies it twice more (serialise and re-parse)
-    before canonicalising. Here the tree parsed and checked by verify() is used directly
-    and, since nothing reads it afterwards, the enveloped-signature transform removes the
-    Signature from it in place. Everything else is signxml's: locating the Signature,
-    schema validation, SignedInfo canonicalisation, the signature check against the
-    certificate, reading the references from the verified SignedInfo only, the digest
-    comparison, and the signed data rebuilt by parsing the canonical bytes that were
-    digested (VerifyResult.signed_xml; see _signed_tree for how the long texts get there).
+    signxml's verify() parses the message again, copies the Signature (serialise and
+    re-parse), then copies the whole document once more per reference, twice over; with a
+    100 KB attachment the copies cost more than the digest and the RSA check together. The
+    signatures accepted here are narrower than signxml's (one reference, to the whole
+    document, enveloped, RSA with the certificate carried in KeyInfo: _check_signature_policy
+    has refused anything else), so verify_document runs signxml's steps for that case only,
+    in its order, on the tree verify() parsed for this call:
+
+    1. the Signature is checked against the XML Signature schema (signxml's validate_schema);
+    2. SignedInfo is canonicalised where it stands and the SignatureValue checked over those
+       bytes with the certificate's key (signxml's _c14n and _verify_signature_with_pubkey);
+    3. the reference is read from the verified SignedInfo only: those bytes, parsed;
+    4. the Signature is removed (the enveloped-signature transform), the document
+       canonicalised as the reference says, and its digest compared;
+    5. the signed data is rebuilt from the canonical bytes that were digested (_signed_tree).
+
+    Tests compare the verdicts and the signed data with stock signxml's verify() on signed,
+    tampered and xmlsec1-signed messages.
     """
 
     swaps_c14n_input = True
-    _signature_of = (None, None)  # (root, its Signature) found by signxml's search
-
-    def _get_signature(self, root):
-        # signxml looks for the Signature (an ElementPath search from the configured
-        # location) in verify() and again for each reference; the tree is the same, so is the answer.
-        if self._signature_of[0] is not root:
-            self._signature_of = (root, super()._get_signature(root))
-        return self._signature_of[1]
-
-    def _get_cert_validity_error(self, cert, cert_source):
-        # signxml formats the certificate's description (its subject as RFC 4514 text) before
-        # it compares the dates; format it only for a message that will be shown.
-        when = self._get_cert_verification_time()
-        if cert.not_valid_before_utc <= when <= cert.not_valid_after_utc:
-            return None
-        return super()._get_cert_validity_error(cert, cert_source)
-
-    def _find(self, element, query, require=True, xpath=""):
-        # signxml's _find, for a plain child name without ElementPath (about 1 us less each,
-        # a dozen times per message); anything with a path goes to signxml as it is.
-        if xpath or "/" in query or "[" in query:
-            return super()._find(element, query, require=require, xpath=xpath)
-        result = next(element.iterchildren(_signxml_tag(query)), None)
-        if require and result is None:
-            raise sx_exc.InvalidInput(f"Expected to find XML element {query} in {element.tag}")
-        return result
-
-    def _findall(self, element, query, xpath=""):
-        if xpath or "/" in query or "[" in query:
-            return super()._findall(element, query, xpath=xpath)
-        return list(element.iterchildren(_signxml_tag(query)))
 
     def _get_inclusive_ns_prefixes(self, transform_node):
         # signxml's: the PrefixList of the first ec:InclusiveNamespaces child that has one,
-        # found without ElementPath and its namespace map (about 8 us each, twice per message).
+        # found without ElementPath and its namespace map.
         for el in transform_node.iterchildren(_EC_INCLUSIVE_NAMESPACES):
             prefixes = el.get("PrefixList")
             if prefixes is not None:
                 return prefixes.split(" ")
         return None
 
-    def get_root(self, data):
-        if isinstance(data, etree._Element) and data.getparent() is None:
-            return data
-        return super().get_root(data)
+    def verify_document(self, root, signature, certificate, signature_method, digest_algorithm):
+        """Verify `signature` (the only one in `root`) with `certificate`'s key; returns the signed tree.
 
-    def _verify_reference(self, reference, index, root, uri_resolver, c14n_algorithm, signature, signature_key_used):
-        # signxml's _verify_reference, minus the copy of `root`.
-        transforms = self._find(reference, "Transforms", require=False)
-        digest_alg = DigestAlgorithm(self._find(reference, "DigestMethod").get("Algorithm"))
-        self.check_digest_alg_expected(digest_alg)
-        digest_value = self._find(reference, "DigestValue")
-        payload = self._resolve_reference(root, reference, uri_resolver=uri_resolver)
-        if payload is not root:
-            raise sx_exc.InvalidInput('only a reference to the whole document (URI="") is supported')
-        payload_c14n = self._apply_transforms(payload, transforms_node=transforms, signature=self._get_signature(root))
-        if b64decode(digest_value.text) != self._get_digest(payload_c14n, digest_alg):
-            raise sx_exc.InvalidDigest(f"Digest mismatch for reference {index} ({reference.get('URI')})")
-        # Only the signed data, rebuilt from the canonical bytes (no comments, no split text).
-        payload_c14n_xml = self._signed_tree(payload_c14n)
-        signature_key = signature_key_used.public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        `signature_method` and `digest_algorithm` are the ones the policy accepted; the
+        verified SignedInfo must name the same. Consumes `root`. Raises signxml's exceptions.
+        """
+        self.validate_schema(signature)
+        signed_info = _child(signature, "SignedInfo")
+        c14n_method = _child(signed_info, "CanonicalizationMethod")
+        signed_info_c14n = self._c14n(
+            signed_info,
+            algorithm=CanonicalizationMethod(c14n_method.get("Algorithm")),
+            inclusive_ns_prefixes=self._get_inclusive_ns_prefixes(c14n_method),
         )
-        return VerifyResult(payload_c14n, payload_c14n_xml, signature, signature_key=signature_key)
+        try:
+            self._verify_signature_with_pubkey(
+                signed_info_c14n=signed_info_c14n,
+                raw_signature=b64decode(_child(signature, "SignatureValue").text or ""),
+                signature_alg=signature_method,
+                signing_certificate=certificate,
+            )
+        except InvalidSignature as exc:
+            raise sx_exc.InvalidSignature(f"Signature verification failed: {exc}") from None
+        # From here on, only what the signature covers.
+        reference = self._verified_reference(self._fromstring(signed_info_c14n), signature_method, digest_algorithm)
+        transforms = [t for ts in reference.iterchildren(_DS + "Transforms") for t in ts.iterchildren(_DS + "Transform")]
+        c14n_transforms = [t for t in transforms if t.get("Algorithm") != ENVELOPED]
+        if len(c14n_transforms) > 1 or any(t.get("Algorithm") not in C14N_METHODS for t in c14n_transforms):
+            raise sx_exc.InvalidInput("Reference/Transforms: only the enveloped-signature transform and one canonicalisation")
+        if len(c14n_transforms) < len(transforms):
+            _remove_sig(signature, idempotent=True)
+        if c14n_transforms:
+            algorithm = CanonicalizationMethod(c14n_transforms[0].get("Algorithm"))
+            prefixes = self._get_inclusive_ns_prefixes(c14n_transforms[0])
+        else:
+            algorithm, prefixes = _DEFAULT_REFERENCE_C14N, None
+        payload_c14n = self._c14n(root, algorithm=algorithm, inclusive_ns_prefixes=prefixes)
+        digest_value = _child(reference, "DigestValue")
+        if b64decode(digest_value.text or "") != self._get_digest(payload_c14n, digest_algorithm):
+            raise sx_exc.InvalidDigest("Digest mismatch for the reference to the whole document")
+        return self._signed_tree(payload_c14n)
+
+    @staticmethod
+    def _verified_reference(signed_info, signature_method, digest_algorithm):
+        """The one Reference of a verified SignedInfo, which must say what the policy accepted."""
+        method = _child(signed_info, "SignatureMethod")
+        if method is None or method.get("Algorithm") != signature_method.value:
+            raise sx_exc.InvalidInput("SignedInfo/SignatureMethod: not the one checked")
+        references = list(signed_info.iterchildren(_DS + "Reference"))
+        if len(references) != 1 or references[0].get("URI") != "":
+            raise sx_exc.InvalidInput('SignedInfo: expected exactly one Reference, with URI=""')
+        digest_method = _child(references[0], "DigestMethod")
+        if digest_method is None or digest_method.get("Algorithm") != digest_algorithm.value:
+            raise sx_exc.InvalidInput("Reference/DigestMethod: not the one checked")
+        if _child(references[0], "DigestValue") is None:
+            raise sx_exc.InvalidInput("Reference/DigestValue: missing")
+        return references[0]
 
     def _signed_tree(self, payload_c14n):
         """What parsing the canonical bytes gives (None if they are not XML), made without parsing the long texts.
@@ -637,30 +645,6 @@ class _DocumentVerifier(_FastC14N, XMLVerifier):
                 return None
         return tree
 
-    def _apply_transforms(self, payload, *, transforms_node, signature):
-        # signxml's _apply_transforms, minus the serialise and re-parse of the payload before
-        # canonicalising: the payload is the root of a document of its own, so no namespace
-        # declaration of a parent can leak into its canonical form.
-        transforms = self._findall(transforms_node, "Transform") if transforms_node is not None else []
-        c14n_transforms = []
-        for transform in transforms:
-            algorithm = transform.get("Algorithm")
-            if algorithm == ENVELOPED:
-                continue
-            if algorithm not in C14N_METHODS:
-                raise sx_exc.InvalidInput(f"transform {algorithm!r} is not supported")
-            c14n_transforms.append(transform)
-        if len(c14n_transforms) > 1:
-            raise sx_exc.InvalidInput("more than one canonicalization transform")
-        if any(t.get("Algorithm") == ENVELOPED for t in transforms):
-            _remove_sig(signature, idempotent=True)
-        if c14n_transforms:
-            algorithm = CanonicalizationMethod(c14n_transforms[0].get("Algorithm"))
-            prefixes = self._get_inclusive_ns_prefixes(c14n_transforms[0])
-        else:
-            algorithm, prefixes = self.config.default_reference_c14n_method, None
-        return self._c14n(payload, algorithm=algorithm, inclusive_ns_prefixes=prefixes)
-
 
 def verify(data, *, allow_sha1=False, limits=edxml.DEFAULT_LIMITS):
     """Verify the enveloped signature of edXML bytes; returns a VerifiedMessage.
@@ -675,39 +659,27 @@ def verify(data, *, allow_sha1=False, limits=edxml.DEFAULT_LIMITS):
     sig = check_structure(root)
     method, digest, (alg_name, digest_name), weaknesses = _check_signature_policy(sig, allow_sha1)
     certs = _embedded_certificates(sig)
-    signing_cert = certs[0]
-    config = SignatureConfiguration(
-        require_x509=True,
-        location=f"./{{{edxml.NS}}}edXMLEnvelope/{{{edxml.NS}}}edXMLHeader/",
-        expect_references=1,
-        signature_methods=frozenset({method}),
-        digest_algorithms=frozenset({digest}),
-        # Certificate validity is judged by trust.py against the signing time read from the
-        # signed content; this value only keeps signxml's own clock check out of the way.
-        verification_time=signing_cert.not_valid_before_utc,
-    )
+    verifier = _DocumentVerifier()
+    verifier._parser = edxml.make_parser()  # signxml's parser for what it parses (SignedInfo, signed data)
     try:
-        result = _DocumentVerifier().verify(
-            root, x509_cert=signing_cert, parser=edxml.make_parser(), expect_config=config
-        )
+        tree = verifier.verify_document(root, sig, certs[0], method, digest)
     except sx_exc.InvalidDigest as exc:
         _refuse(TAMPERED, f"signed content was altered: {exc}")
     except sx_exc.InvalidSignature as exc:
         _refuse(TAMPERED, f"signature value does not match: {exc}")
     except (
         sx_exc.InvalidInput,
-        sx_exc.InvalidCertificate,
         UnsupportedAlgorithm,  # a certificate whose key type cryptography does not know
         ValueError,
         TypeError,
         etree.LxmlError,
     ) as exc:
         _refuse(MALFORMED, f"signature could not be processed: {exc}")
-    if result.signed_xml is None:
+    if tree is None:
         _refuse(MALFORMED, "signed content is not XML")
     return VerifiedMessage(
-        tree=result.signed_xml,
-        certificate=signing_cert,
+        tree=tree,
+        certificate=certs[0],
         algorithm=alg_name,
         digest_algorithm=digest_name,
         weak=bool(weaknesses),

@@ -1,0 +1,124 @@
+"""signing.verify runs signxml's verification steps in its own order (see _DocumentVerifier);
+stock signxml's XMLVerifier.verify() is the judge: on signed, altered and re-signed messages,
+both give the same verdict and, when they accept, the same signed data."""
+
+import random
+import re
+
+import pytest
+from exchange_helpers import EXC_C14N, sample_edoc, xmlsec1_sign_root
+from lxml import etree
+from signxml import SignatureConfiguration, XMLVerifier
+
+from archive.exchange import edxml, signing
+from archive.exchange.errors import ExchangeError
+
+DS = "http://www.w3.org/2000/09/xmldsig#"
+INCLUSIVE_C14N = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"
+LOCATION = SignatureConfiguration(location=f"./{{{edxml.NS}}}edXMLEnvelope/{{{edxml.NS}}}edXMLHeader/")
+
+
+def _embedded_certificate(data):
+    text = re.search(rb"<ds:X509Certificate>(.*?)</ds:X509Certificate>", data, re.S).group(1).decode()
+    return signing._read_certificate("".join(text.split()))
+
+
+def stock_verdict(data):
+    """Stock signxml, trusting the certificate the message carries (trust is the trust store's job)."""
+    try:
+        cert = _embedded_certificate(data)
+        signed = XMLVerifier().verify(data, x509_cert=cert, expect_config=LOCATION).signed_data
+    except Exception:  # noqa: BLE001 (any refusal, from signxml, lxml or cryptography)
+        return None
+    return signed
+
+
+def our_verdict(data):
+    try:
+        tree = signing.verify(data).tree
+    except ExchangeError:
+        return None
+    return etree.tostring(tree, method="c14n", exclusive=True)
+
+
+def _message():
+    return edxml.build_edoc(sample_edoc(attachments=[edxml.Attachment("big.pdf", bytes(range(256)) * 300, "application/pdf")]))
+
+
+@pytest.fixture(scope="module")
+def messages(nghe_an, tmp_path_factory):
+    """One message signed by us, two by xmlsec1 (exclusive and inclusive canonicalisation)."""
+    work = tmp_path_factory.mktemp("oracle")
+    key, cert = nghe_an.write(work)
+    return {
+        "ours": signing.sign(edxml.to_bytes(_message()), nghe_an.key, nghe_an.cert),
+        "xmlsec1 exclusive": xmlsec1_sign_root(_message(), key, cert, str(work), c14n=EXC_C14N),
+        "xmlsec1 inclusive": xmlsec1_sign_root(_message(), key, cert, str(work), c14n=INCLUSIVE_C14N),
+    }
+
+
+def _flip(data, at):
+    """`data` with the byte at `at` changed into another of its kind (letter, digit or other)."""
+    c = data[at]
+    if 65 <= c <= 90 or 97 <= c <= 122:
+        new = c ^ 0x20  # other case
+    elif 48 <= c <= 57:
+        new = 48 + (c - 47) % 10
+    elif c == 32:
+        new = 9  # a space into a tab
+    else:
+        new = 32
+    return data[:at] + bytes([new]) + data[at + 1:]
+
+
+def _positions(data, rng):
+    """Places to alter: all over the header and the Signature, a few in the attachment."""
+    sig_at, sig_end = data.index(b"<ds:Signature"), data.index(b"</ds:Signature>")
+    payload_at = data.index(b"ContentTransferEncoded>")
+    spots = set(range(0, payload_at, 61)) | set(range(sig_at, sig_end, 13))
+    spots |= set(rng.sample(range(payload_at, len(data)), 12))
+    return sorted(spots)
+
+
+@pytest.mark.parametrize("name", ["ours", "xmlsec1 exclusive", "xmlsec1 inclusive"])
+def test_unaltered_messages_give_the_same_signed_data(messages, name):
+    stock = stock_verdict(messages[name])
+    assert stock is not None
+    assert our_verdict(messages[name]) == stock
+
+
+@pytest.mark.parametrize("name", ["ours", "xmlsec1 exclusive", "xmlsec1 inclusive"])
+def test_every_altered_byte_gets_the_verdict_stock_signxml_gives(messages, name):
+    data = messages[name]
+    disagreements, refused = [], 0
+    for at in _positions(data, random.Random(name)):
+        altered = _flip(data, at)
+        stock, ours = stock_verdict(altered), our_verdict(altered)
+        if stock != ours:
+            disagreements.append((at, data[max(0, at - 30):at + 30], stock is not None, ours is not None))
+        refused += ours is None
+    assert not disagreements, disagreements
+    assert refused > 100  # most changes break the signature; the rest are ones c14n ignores
+
+
+def test_equivalent_rewrites_are_accepted_by_both(messages):
+    data = messages["ours"]
+    rewrites = [
+        data.replace("Về việc".encode(), "Về việc<!-- not signed -->".encode(), 1),  # comments are outside c14n
+        data.replace(b"?>", b"?>\n<!-- before the root -->", 1),
+        data.replace(b"edXMLEnvelope>", b"edXMLEnvelope >", 1),  # space in a start tag
+    ]
+    for rewritten in rewrites:
+        assert rewritten != data
+        stock = stock_verdict(rewritten)
+        assert stock is not None and our_verdict(rewritten) == stock
+
+
+def test_a_signature_from_another_key_is_refused_by_both(messages, quang_ninh):
+    # The certificate says Quảng Ninh; the signature was made with Nghệ An's key.
+    data = messages["ours"]
+    theirs = signing.sign(edxml.to_bytes(_message()), quang_ninh.key, quang_ninh.cert)
+    their_cert = re.search(rb"<ds:X509Certificate>.*?</ds:X509Certificate>", theirs, re.S).group(0)
+    swapped = re.sub(rb"<ds:X509Certificate>.*?</ds:X509Certificate>", lambda m: their_cert, data, flags=re.S)
+    assert swapped != data
+    assert stock_verdict(swapped) is None and our_verdict(swapped) is None
