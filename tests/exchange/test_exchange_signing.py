@@ -427,8 +427,9 @@ def test_signing_a_tree_or_its_bytes_gives_the_same_message(nghe_an):
 
 def test_inclusive_namespace_prefixes_are_read_as_signxml_reads_them(nghe_an, tmp_path):
     # xmlsec1 signs with ec:InclusiveNamespaces on SignedInfo's method and on the reference's
-    # c14n transform. signxml's schema of the Signature has no declaration for that element
-    # (strict wildcard), so such a signature is refused as malformed, here as by stock signxml.
+    # c14n transform. Stock signxml refuses it: its schema of the Signature has no declaration
+    # for that element (a strict wildcard). The signature is valid (xmlsec1 verifies it) and
+    # verify() accepts it, reading the prefix lists as signxml does.
     ec = "http://www.w3.org/2001/10/xml-exc-c14n#"
     inclusive = f'<ec:InclusiveNamespaces xmlns:ec="{ec}" PrefixList="edXML"/>'
     template = (
@@ -452,12 +453,39 @@ def test_inclusive_namespace_prefixes_are_read_as_signxml_reads_them(nghe_an, tm
     with pytest.raises(etree.DocumentInvalid):
         XMLVerifier().verify(data, x509_cert=nghe_an.cert, expect_config=SignatureConfiguration(
             location=f"./{{{edxml.NS}}}edXMLEnvelope/{{{edxml.NS}}}edXMLHeader/"))
-    with pytest.raises(signing.SignatureRefused) as exc:
-        signing.verify(data)
-    assert exc.value.reason_code == "malformed"
+    assert "OK" in xmlsec1("--verify", "--pubkey-cert-pem", cert, str(out)).stderr
+    assert edxml.read_tree(signing.verify(data).tree).attachments[0].data == bytes(range(256)) * 400
     nodes = [*etree.fromstring(data).iterfind(".//ds:Transform", NS),
              *etree.fromstring(data).iterfind(".//ds:CanonicalizationMethod", NS)]
     assert len(nodes) == 3
     for node in nodes:
         assert signing._DocumentVerifier()._get_inclusive_ns_prefixes(node) == \
             XMLVerifier()._get_inclusive_ns_prefixes(node)
+
+
+def _reshaped(signed, change):
+    root = etree.fromstring(signed)
+    change(root.find("e:edXMLEnvelope/e:edXMLHeader/ds:Signature", NS))
+    return edxml.to_bytes(root)
+
+
+def _swap_first_two(el):
+    first = el[0]
+    el.remove(first)
+    el.insert(1, first)
+
+
+@pytest.mark.parametrize("change, part", [
+    (lambda sig: sig.insert(2, etree.fromstring(etree.tostring(sig[1]))), "Signature"),  # a second SignatureValue
+    (lambda sig: sig.remove(sig[1]), "Signature"),  # no SignatureValue
+    (lambda sig: _swap_first_two(sig[0]), "SignedInfo"),  # SignatureMethod before CanonicalizationMethod
+    (lambda sig: sig[0].append(etree.Element(f"{{{DS}}}Object")), "SignedInfo"),
+    (lambda sig: _swap_first_two(sig[0][2]), "Reference"),  # DigestMethod before Transforms
+    (lambda sig: sig[0][2][0].clear(), "Transforms"),  # no Transform left
+])
+def test_signature_out_of_schema_order_is_refused_before_any_cryptography(nghe_an, change, part):
+    data = _reshaped(signed_edoc(nghe_an), change)
+    with pytest.raises(signing.SignatureRefused) as exc:
+        signing.verify(data)
+    assert exc.value.reason_code == "malformed"
+    assert f"Signature/{part}: holds" in exc.value.message

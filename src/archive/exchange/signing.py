@@ -2,6 +2,7 @@
 
 import copy
 import hashlib
+import re
 import secrets
 import threading
 from base64 import b64decode
@@ -336,7 +337,7 @@ class Signer:
         signer.consumes_c14n_input = consume
         # signxml otherwise shares one class-level parser between threads; give this signer
         # its own hardened one.
-        signer._parser = edxml.make_parser()
+        signer._parser = edxml.parser()
         signed = signer.sign(root, key=self.key, cert=[self.certificate])
         # Last child of edXMLHeader, as the standard places it.
         _signature_parent(signed).append(signer.signature_element)
@@ -421,54 +422,70 @@ def _child(el, name):
     return next(el.iterchildren(_DS + name), None) if el is not None else None
 
 
+# Algorithm URI -> (signxml's name for it, ours, weak?)
+_SIGNATURE_METHOD_URIS = {
+    **{m.value: (m, name, False) for m, name in STRONG_SIGNATURE_METHODS.items()},
+    **{m.value: (m, name, True) for m, name in WEAK_SIGNATURE_METHODS.items()},
+}
+_DIGEST_URIS = {
+    **{d.value: (d, name, False) for d, name in STRONG_DIGESTS.items()},
+    **{d.value: (d, name, True) for d, name in WEAK_DIGESTS.items()},
+}
+
+
+# The content of the Signature elements accepted here, as XML Signature's schema orders it
+# (local names in the ds namespace; "?" stands for anything else).
+_SHAPES = {
+    "Signature": re.compile(r"SignedInfo SignatureValue( KeyInfo)?( Object)*"),
+    "SignedInfo": re.compile(r"CanonicalizationMethod SignatureMethod Reference"),
+    "Reference": re.compile(r"(Transforms )?DigestMethod DigestValue"),
+    "Transforms": re.compile(r"Transform( Transform)*"),
+}
+
+
+def _children_as_shaped(el, name):
+    """The element children of `el` (a ds:`name`), refused unless they are in the schema's order."""
+    children = list(el.iterchildren(etree.Element))
+    names = " ".join(c.tag[len(_DS):] if c.tag.startswith(_DS) else "?" for c in children)
+    if _SHAPES[name].fullmatch(names) is None:
+        _refuse(MALFORMED, f"Signature/{name}: holds ({names}), expected ({_SHAPES[name].pattern})")
+    return children
+
+
 def _check_signature_policy(sig, allow_sha1):
-    """Check algorithms and references before any cryptography; returns (names, weaknesses)."""
-    si = _child(sig, "SignedInfo")
-    if si is None:
-        _refuse(MALFORMED, "Signature/SignedInfo: missing")
-    weaknesses = []
-    sm = _child(si, "SignatureMethod")
-    try:
-        method = SignatureMethod(sm.get("Algorithm")) if sm is not None else None
-    except (ValueError, sx_exc.InvalidInput):
-        method = None
-    if method in WEAK_SIGNATURE_METHODS:
-        weaknesses.append(f"signature method {WEAK_SIGNATURE_METHODS[method]}")
-    elif method not in STRONG_SIGNATURE_METHODS:
-        uri = sm.get("Algorithm") if sm is not None else None
-        _refuse(MALFORMED, f"SignedInfo/SignatureMethod: unsupported algorithm {uri!r}")
-    cm = _child(si, "CanonicalizationMethod")
-    if cm is None or cm.get("Algorithm") not in C14N_METHODS:
-        _refuse(MALFORMED, "SignedInfo/CanonicalizationMethod: missing or unsupported")
+    """Check the Signature's shape, algorithms and reference before any cryptography.
+
+    The shape is what XML Signature's schema allows, narrowed to one reference; signxml
+    checks it with the schema, which costs more here than the RSA check. Returns
+    (signature method, digest algorithm, (their names), weaknesses).
+    """
+    si = _children_as_shaped(sig, "Signature")[0]
     refs = list(si.iterchildren(_DS + "Reference"))
     if len(refs) != 1:
         _refuse(WRAPPING, f"SignedInfo/Reference: {len(refs)} references, expected exactly one")
-    ref = refs[0]
+    cm, sm, ref = _children_as_shaped(si, "SignedInfo")
+    uri = sm.get("Algorithm")
+    if uri not in _SIGNATURE_METHOD_URIS:
+        _refuse(MALFORMED, f"SignedInfo/SignatureMethod: unsupported algorithm {uri!r}")
+    method, method_name, weak_method = _SIGNATURE_METHOD_URIS[uri]
+    if cm.get("Algorithm") not in C14N_METHODS:
+        _refuse(MALFORMED, f"SignedInfo/CanonicalizationMethod: unsupported algorithm {cm.get('Algorithm')!r}")
     # Only URI="" (the whole document) is accepted: a fragment reference leaves the rest
     # of the document unsigned, which is what wrapping attacks exploit.
     if ref.get("URI") != "":
         _refuse(WRAPPING, f"Reference/@URI: {ref.get('URI')!r}; only the whole document (URI=\"\") may be signed")
-    for transforms in ref.iterchildren(_DS + "Transforms"):
-        for tr in transforms.iterchildren(_DS + "Transform"):
-            if tr.get("Algorithm") not in ALLOWED_TRANSFORMS:
-                _refuse(MALFORMED, f"Reference/Transforms: transform {tr.get('Algorithm')!r} not allowed")
-    dm = _child(ref, "DigestMethod")
-    try:
-        digest = DigestAlgorithm(dm.get("Algorithm")) if dm is not None else None
-    except (ValueError, sx_exc.InvalidInput):
-        digest = None
-    if digest in WEAK_DIGESTS:
-        weaknesses.append(f"digest {WEAK_DIGESTS[digest]}")
-    elif digest not in STRONG_DIGESTS:
-        uri = dm.get("Algorithm") if dm is not None else None
+    *transforms, dm, _ = _children_as_shaped(ref, "Reference")
+    for tr in _children_as_shaped(transforms[0], "Transforms") if transforms else ():
+        if tr.get("Algorithm") not in ALLOWED_TRANSFORMS:
+            _refuse(MALFORMED, f"Reference/Transforms: transform {tr.get('Algorithm')!r} not allowed")
+    uri = dm.get("Algorithm")
+    if uri not in _DIGEST_URIS:
         _refuse(MALFORMED, f"Reference/DigestMethod: unsupported algorithm {uri!r}")
+    digest, digest_name, weak_digest = _DIGEST_URIS[uri]
+    weaknesses = (f"signature method {method_name}",) * weak_method + (f"digest {digest_name}",) * weak_digest
     if weaknesses and not allow_sha1:
         _refuse(WEAK_ALGORITHM, "SHA-1 refused (" + ", ".join(weaknesses) + "); pass allow_sha1=True to accept it")
-    names = (
-        STRONG_SIGNATURE_METHODS.get(method) or WEAK_SIGNATURE_METHODS[method],
-        STRONG_DIGESTS.get(digest) or WEAK_DIGESTS[digest],
-    )
-    return method, digest, names, tuple(weaknesses)
+    return method, digest, (method_name, digest_name), weaknesses
 
 
 @lru_cache(maxsize=256)
@@ -488,7 +505,12 @@ def _read_certificate(b64):
 
 
 def _embedded_certificates(sig):
-    texts = sig.findall(f"{{{DS}}}KeyInfo/{{{DS}}}X509Data/{{{DS}}}X509Certificate")
+    texts = [
+        cert
+        for key_info in sig.iterchildren(_DS + "KeyInfo")
+        for data in key_info.iterchildren(_DS + "X509Data")
+        for cert in data.iterchildren(_DS + "X509Certificate")
+    ]
     if not texts:
         _refuse(MALFORMED, "Signature/KeyInfo/X509Data/X509Certificate: missing")
     certs = []
@@ -516,13 +538,17 @@ class _DocumentVerifier(_FastC14N, XMLVerifier):
     has refused anything else), so verify_document runs signxml's steps for that case only,
     in its order, on the tree verify() parsed for this call:
 
-    1. the Signature is checked against the XML Signature schema (signxml's validate_schema);
-    2. SignedInfo is canonicalised where it stands and the SignatureValue checked over those
+    1. SignedInfo is canonicalised where it stands and the SignatureValue checked over those
        bytes with the certificate's key (signxml's _c14n and _verify_signature_with_pubkey);
-    3. the reference is read from the verified SignedInfo only: those bytes, parsed;
-    4. the Signature is removed (the enveloped-signature transform), the document
+    2. the reference is read from the verified SignedInfo only: those bytes, parsed;
+    3. the Signature is removed (the enveloped-signature transform), the document
        canonicalised as the reference says, and its digest compared;
-    5. the signed data is rebuilt from the canonical bytes that were digested (_signed_tree).
+    4. the signed data is rebuilt from the canonical bytes that were digested (_signed_tree).
+
+    signxml's first step, checking the Signature against the XML Signature schema, is
+    _check_signature_policy's shape check here: the schema's order for the elements accepted,
+    at a tenth of the cost (the schema check took 7 % of a verification). It also accepts
+    ec:InclusiveNamespaces, which xmlsec1 writes and signxml's schema lacks.
 
     Tests compare the verdicts and the signed data with stock signxml's verify() on signed,
     tampered and xmlsec1-signed messages.
@@ -545,7 +571,6 @@ class _DocumentVerifier(_FastC14N, XMLVerifier):
         `signature_method` and `digest_algorithm` are the ones the policy accepted; the
         verified SignedInfo must name the same. Consumes `root`. Raises signxml's exceptions.
         """
-        self.validate_schema(signature)
         signed_info = _child(signature, "SignedInfo")
         c14n_method = _child(signed_info, "CanonicalizationMethod")
         signed_info_c14n = self._c14n(
@@ -660,7 +685,7 @@ def verify(data, *, allow_sha1=False, limits=edxml.DEFAULT_LIMITS):
     method, digest, (alg_name, digest_name), weaknesses = _check_signature_policy(sig, allow_sha1)
     certs = _embedded_certificates(sig)
     verifier = _DocumentVerifier()
-    verifier._parser = edxml.make_parser()  # signxml's parser for what it parses (SignedInfo, signed data)
+    verifier._parser = edxml.parser()  # signxml's parser for what it parses (SignedInfo, signed data)
     try:
         tree = verifier.verify_document(root, sig, certs[0], method, digest)
     except sx_exc.InvalidDigest as exc:
