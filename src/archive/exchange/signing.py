@@ -137,10 +137,13 @@ SPLICE_MIN_CHARS = 4096
 # The only characters exclusive and inclusive c14n (1.0 and 1.1) rewrite in a text node: &, <, >, CR.
 
 
+_PRIVATE_USE = [chr(0xE000 + b) for b in range(256)]
+
+
 def _marker():
     """16 random private-use characters: valid XML text that c14n and serialisation write as
     their UTF-8, and bytes rare enough in a message that searching for them is quick."""
-    return "".join(chr(0xE000 + b) for b in secrets.token_bytes(16))
+    return "".join(map(_PRIVATE_USE.__getitem__, secrets.token_bytes(16)))
 
 
 def _splice(skeleton, spliced):
@@ -176,12 +179,17 @@ class _FastC14N:
       into stand-ins: each long-text element is taken out whole (lxml moves its text node,
       it copies nothing) and a new element of the same name, attributes and namespaces holds
       the marker in its place. `swapped` lists (index in document order, element, marker)
-      and `skeleton` is the canonical form with the markers, for _signed_tree.
+      and `skeleton` is the canonical form with the markers, for _signed_tree. The index
+      counts the elements `splice_tags` selects.
     Anything but a document root (SignedInfo, a referenced element) is left to signxml unchanged.
     """
 
     consumes_c14n_input = False
     swaps_c14n_input = False
+    # Elements whose texts may be long (lxml tag filters); None looks at every element.
+    # Naming them spares a walk over the whole tree in Python; other texts are still
+    # canonicalised, by libxml2.
+    splice_tags = None
     spliced = ()
     swapped = ()
     skeleton = None
@@ -219,7 +227,7 @@ class _FastC14N:
         self.restore_texts()  # a second canonicalisation of this object's document must see the real texts
         work = nodes if self.consumes_c14n_input or self.swaps_c14n_input else copy.deepcopy(nodes)
         found = []  # collected first: swapping elements out while iterating would end the walk
-        for index, el in enumerate(work.iter(etree.Element)):
+        for index, el in enumerate(work.iter(*(self.splice_tags or (etree.Element,)))):
             text = el.text  # short or None for nearly all: the cheapest test first
             if text is None or len(text) < SPLICE_MIN_CHARS or len(el):
                 continue
@@ -254,6 +262,10 @@ class _FastC14N:
         return result
 
 
+# Where an edXML message's long texts are: the attachments' base64.
+_PAYLOAD_TAGS = (edxml.q("ContentTransferEncoded"), "ContentTransferEncoded")
+
+
 # --------------------------------------------------------------------------- signing
 
 
@@ -275,6 +287,7 @@ class _EnvelopedSigner(_FastC14N, XMLSigner):
     """
 
     signature_element = None
+    splice_tags = _PAYLOAD_TAGS
 
     def _ds_tag(self, tag):
         # signxml's gives QName(ds, tag) for a namespace map without a default namespace
@@ -456,7 +469,7 @@ def _check_signature_policy(sig, allow_sha1):
     """Check the Signature's shape, algorithms and reference before any cryptography.
 
     The shape is what XML Signature's schema allows, narrowed to one reference; signxml
-    checks it with the schema, which costs more here than the RSA check. Returns
+    checks it with the schema, about 7 % of a verification here. Returns
     (signature method, digest algorithm, (their names), weaknesses).
     """
     si = _children_as_shaped(sig, "Signature")[0]
@@ -555,6 +568,7 @@ class _DocumentVerifier(_FastC14N, XMLVerifier):
     """
 
     swaps_c14n_input = True
+    splice_tags = _PAYLOAD_TAGS
 
     def _get_inclusive_ns_prefixes(self, transform_node):
         # signxml's: the PrefixList of the first ec:InclusiveNamespaces child that has one,
@@ -651,7 +665,7 @@ class _DocumentVerifier(_FastC14N, XMLVerifier):
             return None
         wanted = {index: (el, marker) for index, el, marker in swapped}
         pairs = []
-        for index, parsed in enumerate(tree.iter(etree.Element)):
+        for index, parsed in enumerate(tree.iter(*(self.splice_tags or (etree.Element,)))):
             if index in wanted:
                 pairs.append((parsed, *wanted[index]))
                 if len(pairs) == len(wanted):
