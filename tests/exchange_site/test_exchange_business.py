@@ -119,6 +119,14 @@ class TestReceivingBusinessMessages(base.ExchangeSiteBase):
         self.assertEqual(new_state["replaces"], [original["@id"]])
         self.assertIn("replaces", [i["event"] for i in new_state["items"]])
         self.assertEqual(new_state["evidence_log"][0]["business"], "replacement")
+        # The legal relation, as on a document registered by hand: field and index.
+        by_uid = {item.UID(): item for item in self.incoming()}
+        old_doc, new_doc = by_uid[original["uid"]], by_uid[new["uid"]]
+        self.assertEqual(new_doc.replaces, [old_doc.number_notation])
+        self.assertEqual(old_doc.number_notation, "45/2025/QĐ-UBND")
+        found = api.portal.get_tool("portal_catalog").unrestrictedSearchResults(
+            legal_relations="replaces:45/2025/QĐ-UBND")
+        self.assertEqual([b.UID for b in found], [new["uid"]])
 
     def test_business_messages_for_a_document_never_registered_change_nothing(self):
         original = self.register_original()

@@ -11,7 +11,8 @@ Every signed message that changed an item is kept on it, in order (`evidence_log
 `evidence` of an item is the message whose content it shows. A revocation marks the item
 `exchange_state` "revoked" (it stays, with the reason); an update rewrites its fields and
 files; a replacement registers the new document and marks the old one "replaced", linked
-both ways. Every check runs before the first write.
+both ways (a legal document also names what it replaces in its `replaces` field, the legal
+relation the effect statuses read). Every check runs before the first write.
 """
 import hashlib
 from datetime import date
@@ -296,6 +297,10 @@ def _register(accepted, msg, data, settings):
         # Added under the arrival name, not through the name chooser (it names dossiers and
         # results by their code, which is the sender's here).
         new = createContent(kind, **_content_fields(kind, msg, fields, sender))
+        if kind == "LegalDocument":
+            # The legal relation, as an officer would record it: effect statuses and the
+            # document's "Replaces" field read it.
+            new.replaces = _notations_of(replaced)
         new.id = name
         inbox._setObject(name, new)
         item = inbox._getOb(name)
@@ -338,6 +343,16 @@ def _register(accepted, msg, data, settings):
     if replaced:
         outcome["replaces"] = [old.UID() for old in replaced]
     return outcome
+
+
+def _notations_of(items):
+    """Number/notation of the legal documents among `items`, in order, each once."""
+    notations = []
+    for item in items:
+        notation = getattr(item, "number_notation", None) if item.portal_type == "LegalDocument" else None
+        if notation and notation not in notations:
+            notations.append(notation)
+    return notations
 
 
 # --------------------------------------------------------------------------- revocations and updates
