@@ -107,6 +107,11 @@ def test_equivalent_rewrites_are_accepted_by_both(messages):
         data.replace("Về việc".encode(), "Về việc<!-- not signed -->".encode(), 1),  # comments are outside c14n
         data.replace(b"?>", b"?>\n<!-- before the root -->", 1),
         data.replace(b"edXMLEnvelope>", b"edXMLEnvelope >", 1),  # space in a start tag
+        # The attachment's base64 as the verifier does not cut it out (it then parses it whole):
+        # a comment in the middle, at its start, and a character reference for one letter.
+        re.sub(rb"(ContentTransferEncoded>[^<]{5000})", rb"\1<!-- split -->", data, count=1),
+        data.replace(b"ContentTransferEncoded>", b"ContentTransferEncoded><!---->", 1),
+        data.replace(b"ContentTransferEncoded>A", b"ContentTransferEncoded>&#65;", 1),
     ]
     for rewritten in rewrites:
         assert rewritten != data

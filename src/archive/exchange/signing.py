@@ -3,7 +3,6 @@
 import copy
 import hashlib
 import re
-import secrets
 import threading
 from base64 import b64decode
 from dataclasses import dataclass, field
@@ -14,14 +13,14 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from lxml import etree
-from signxml import SignatureConfiguration, SignatureReference, VerifyResult, XMLSigner, XMLVerifier
+from signxml import SignatureConfiguration, SignatureReference, XMLSigner, XMLVerifier
 from signxml import exceptions as sx_exc
 from signxml.algorithms import CanonicalizationMethod, DigestAlgorithm, SignatureConstructionMethod, SignatureMethod
 from signxml.util import _remove_sig
 from signxml.util import namespaces as sx_namespaces
 from signxml.util import strip_pem_header
 
-from . import edxml
+from . import c14n, edxml
 from .errors import MALFORMED, TAMPERED, WEAK_ALGORITHM, WRAPPING, ExchangeError
 
 DS = edxml.DS_NS
@@ -130,142 +129,6 @@ def _signature_parent(root):
     return edxml.child(edxml.child(root, "edXMLEnvelope"), "edXMLHeader")
 
 
-# --------------------------------------------------------------------------- canonicalisation
-
-# Text nodes at least this long are candidates for splicing (see _FastC14N).
-SPLICE_MIN_CHARS = 4096
-# The only characters exclusive and inclusive c14n (1.0 and 1.1) rewrite in a text node: &, <, >, CR.
-
-
-_PRIVATE_USE = [chr(0xE000 + b) for b in range(256)]
-
-
-def _marker():
-    """16 random private-use characters: valid XML text that c14n and serialisation write as
-    their UTF-8, and bytes rare enough in a message that searching for them is quick."""
-    return "".join(map(_PRIVATE_USE.__getitem__, secrets.token_bytes(16)))
-
-
-def _splice(skeleton, spliced):
-    """`skeleton` with each (UTF-8 text, marker) marker replaced by the text; None unless each marker is there once."""
-    parts, pos = [], 0
-    for text, marker in spliced:  # document order, which is output order
-        at = skeleton.find(marker, pos)
-        if at < 0 or skeleton.count(marker) != 1:
-            return None
-        parts += (skeleton[pos:at], text)
-        pos = at + len(marker)
-    parts.append(skeleton[pos:])
-    return b"".join(parts)
-
-
-class _FastC14N:
-    """signxml's canonicalisation, with large plain text nodes copied in as bytes.
-
-    libxml2 canonicalises text one character at a time; in an edXML message almost all the
-    bytes are the base64 of the attachments, which c14n leaves as they are. So, for a
-    document root, each element whose only child is a long text without a character c14n
-    rewrites (&, <, >, CR) gets a random marker as its text, libxml2 canonicalises the now
-    small tree, and the text's UTF-8 bytes replace the marker in the output. That is byte
-    for byte what libxml2 gives for the whole tree (tests compare the two on many inputs);
-    if a marker is not found exactly once, the plain canonicalisation is used instead.
-
-    Where the markers go (putting a long text back through lxml's API costs more than parsing
-    it, as lxml checks it character by character, so a text is never put back on the fast path):
-    - by default, into a deep copy of the document;
-    - with `consumes_c14n_input` (the document is this object's to spend), into the document
-      itself, listed in `spliced` as (UTF-8 text, marker) for whoever serialises it next;
-    - with `swaps_c14n_input` (the document is this object's, its long texts are wanted),
-      into stand-ins: each long-text element is taken out whole (lxml moves its text node,
-      it copies nothing) and a new element of the same name, attributes and namespaces holds
-      the marker in its place. `swapped` lists (index in document order, element, marker)
-      and `skeleton` is the canonical form with the markers, for _signed_tree. The index
-      counts the elements `splice_tags` selects.
-    Anything but a document root (SignedInfo, a referenced element) is left to signxml unchanged.
-    """
-
-    consumes_c14n_input = False
-    swaps_c14n_input = False
-    # Elements whose texts may be long (lxml tag filters); None looks at every element.
-    # Naming them spares a walk over the whole tree in Python; other texts are still
-    # canonicalised, by libxml2.
-    splice_tags = None
-    spliced = ()
-    swapped = ()
-    skeleton = None
-    _marked = ()
-
-    def restore_texts(self):
-        """Put the long texts back in the document (the slow way); a stand-in keeps its place and takes the text."""
-        for el, text, _ in self._marked:
-            el.text = text
-        self._marked, self.spliced, self.swapped, self.skeleton = (), (), (), None
-
-    def _stand_in(self, el, marker):
-        """Put a copy of `el` without its text, holding `marker`, in place of `el`; None if it would not canonicalise alike."""
-        parent = el.getparent()
-        # A namespaced attribute (xml:lang included) might come out with another prefix.
-        if parent is None or any(name[0] == "{" for name in el.keys()):
-            return None
-        # Made in place with no namespace declaration of its own: lxml then has none to
-        # merge into the parent's when it moves it, which could change its prefix.
-        stand_in = etree.SubElement(parent, el.tag, el.attrib)
-        # Same tag and prefix, same plain attributes, same namespaces in scope: c14n, inclusive
-        # or exclusive, writes the same start and end tags for both.
-        if stand_in.prefix != el.prefix or stand_in.nsmap != el.nsmap:
-            parent.remove(stand_in)
-            return None
-        stand_in.text = marker
-        parent.replace(el, stand_in)  # `el` leaves with its tail
-        stand_in.tail = el.tail
-        return stand_in
-
-    def _c14n(self, nodes, algorithm, inclusive_ns_prefixes=None):
-        plain = super()._c14n  # signxml's own
-        if not isinstance(nodes, etree._Element) or nodes.getparent() is not None:
-            return plain(nodes, algorithm=algorithm, inclusive_ns_prefixes=inclusive_ns_prefixes)
-        self.restore_texts()  # a second canonicalisation of this object's document must see the real texts
-        work = nodes if self.consumes_c14n_input or self.swaps_c14n_input else copy.deepcopy(nodes)
-        found = []  # collected first: swapping elements out while iterating would end the walk
-        for index, el in enumerate(work.iter(*(self.splice_tags or (etree.Element,)))):
-            text = el.text  # short or None for nearly all: the cheapest test first
-            if text is None or len(text) < SPLICE_MIN_CHARS or len(el):
-                continue
-            if "&" in text or "<" in text or ">" in text or "\r" in text:  # what c14n rewrites in text
-                continue
-            found.append((index, el, text))
-        marked, swapped = [], []
-        for index, el, text in found:
-            marker = _marker()
-            if self.swaps_c14n_input:
-                stand_in = self._stand_in(el, marker)
-                if stand_in is None:
-                    continue  # canonicalised by libxml2 where it is
-                marked.append((stand_in, text, marker.encode("utf-8")))
-                swapped.append((index, el, marker))
-            else:
-                el.text = marker
-                marked.append((el, text, marker.encode("utf-8")))
-        if not marked:
-            return plain(work, algorithm=algorithm, inclusive_ns_prefixes=inclusive_ns_prefixes)
-        spliced = [(text.encode("utf-8"), marker) for _, text, marker in marked]
-        skeleton = plain(work, algorithm=algorithm, inclusive_ns_prefixes=inclusive_ns_prefixes)
-        result = _splice(skeleton, spliced)
-        if result is None:  # a marker is not where it should be: put the texts back, do it the slow way
-            self._marked = marked
-            self.restore_texts()
-            return plain(work, algorithm=algorithm, inclusive_ns_prefixes=inclusive_ns_prefixes)
-        if self.consumes_c14n_input or self.swaps_c14n_input:
-            self._marked, self.spliced = marked, spliced
-        if self.swaps_c14n_input:
-            self.swapped, self.skeleton = swapped, skeleton
-        return result
-
-
-# Where an edXML message's long texts are: the attachments' base64.
-_PAYLOAD_TAGS = (edxml.q("ContentTransferEncoded"), "ContentTransferEncoded")
-
-
 # --------------------------------------------------------------------------- signing
 
 
@@ -275,7 +138,7 @@ def _certificate_text(cert):
     return strip_pem_header(cert.public_bytes(serialization.Encoding.PEM))
 
 
-class _EnvelopedSigner(_FastC14N, XMLSigner):
+class _EnvelopedSigner(c14n.FastC14N, XMLSigner):
     """signxml's signer, for a signature over the whole document that the caller places.
 
     signxml, given a placeholder, serialises and re-parses the whole message twice (one
@@ -287,7 +150,7 @@ class _EnvelopedSigner(_FastC14N, XMLSigner):
     """
 
     signature_element = None
-    splice_tags = _PAYLOAD_TAGS
+    splice_tags = c14n.PAYLOAD_TAGS
 
     def _ds_tag(self, tag):
         # signxml's gives QName(ds, tag) for a namespace map without a default namespace
@@ -371,10 +234,10 @@ class Signer:
         else:
             root = copy.deepcopy(data)
         signed, signer = self._sign(root, consume=True)
-        # The long texts are still markers in the tree (see _FastC14N). Serialisation, like
+        # The long texts are still markers in the tree (see c14n.FastC14N). Serialisation, like
         # c14n, writes a text without &, <, > or CR as its UTF-8 bytes, so they go back in
         # the same way.
-        out = _splice(edxml.to_bytes(signed), signer.spliced)
+        out = c14n.splice(edxml.to_bytes(signed), signer.spliced)
         if out is None:
             signer.restore_texts()
             out = edxml.to_bytes(signed)
@@ -540,7 +403,7 @@ _EC_INCLUSIVE_NAMESPACES = f"{{{sx_namespaces['ec']}}}InclusiveNamespaces"
 _DEFAULT_REFERENCE_C14N = SignatureConfiguration().default_reference_c14n_method
 
 
-class _DocumentVerifier(_FastC14N, XMLVerifier):
+class _DocumentVerifier(XMLVerifier):
     """signxml's verification steps for the one signature of an edXML document, without its copies.
 
     signxml's verify() parses the message again, copies the Signature (serialise and
@@ -549,14 +412,18 @@ class _DocumentVerifier(_FastC14N, XMLVerifier):
     signatures accepted here are narrower than signxml's (one reference, to the whole
     document, enveloped, RSA with the certificate carried in KeyInfo: _check_signature_policy
     has refused anything else), so verify_document runs signxml's steps for that case only,
-    in its order, on the tree verify() parsed for this call:
+    in its order, on the document verify() parsed for this call:
 
     1. SignedInfo is canonicalised where it stands and the SignatureValue checked over those
        bytes with the certificate's key (signxml's _c14n and _verify_signature_with_pubkey);
     2. the reference is read from the verified SignedInfo only: those bytes, parsed;
     3. the Signature is removed (the enveloped-signature transform), the document
        canonicalised as the reference says, and its digest compared;
-    4. the signed data is rebuilt from the canonical bytes that were digested (_signed_tree).
+    4. the signed data is the canonical bytes that were digested, parsed (as signxml returns it).
+
+    The document may be the received one with its long texts cut out (c14n.cut_long_texts):
+    their bytes are then spliced into the canonical form in place of their markers, so what
+    is digested and parsed in 3 and 4 is the canonical form of the received document.
 
     signxml's first step, checking the Signature against the XML Signature schema, is
     _check_signature_policy's shape check here: the schema's order for the elements accepted,
@@ -567,9 +434,6 @@ class _DocumentVerifier(_FastC14N, XMLVerifier):
     tampered and xmlsec1-signed messages.
     """
 
-    swaps_c14n_input = True
-    splice_tags = _PAYLOAD_TAGS
-
     def _get_inclusive_ns_prefixes(self, transform_node):
         # signxml's: the PrefixList of the first ec:InclusiveNamespaces child that has one,
         # found without ElementPath and its namespace map.
@@ -579,11 +443,13 @@ class _DocumentVerifier(_FastC14N, XMLVerifier):
                 return prefixes.split(" ")
         return None
 
-    def verify_document(self, root, signature, certificate, signature_method, digest_algorithm):
+    def verify_document(self, root, signature, certificate, signature_method, digest_algorithm, texts=()):
         """Verify `signature` (the only one in `root`) with `certificate`'s key; returns the signed tree.
 
         `signature_method` and `digest_algorithm` are the ones the policy accepted; the
-        verified SignedInfo must name the same. Consumes `root`. Raises signxml's exceptions.
+        verified SignedInfo must name the same. `texts` are (bytes, marker bytes) for the
+        long texts cut out of `root`. Consumes `root`. Raises signxml's exceptions, and
+        _CutTextsMissing if a marker is not in the canonical form exactly once.
         """
         signed_info = _child(signature, "SignedInfo")
         c14n_method = _child(signed_info, "CanonicalizationMethod")
@@ -615,10 +481,18 @@ class _DocumentVerifier(_FastC14N, XMLVerifier):
         else:
             algorithm, prefixes = _DEFAULT_REFERENCE_C14N, None
         payload_c14n = self._c14n(root, algorithm=algorithm, inclusive_ns_prefixes=prefixes)
+        if texts:
+            payload_c14n = c14n.splice(payload_c14n, texts)
+            if payload_c14n is None:
+                raise _CutTextsMissing()
         digest_value = _child(reference, "DigestValue")
         if b64decode(digest_value.text or "") != self._get_digest(payload_c14n, digest_algorithm):
             raise sx_exc.InvalidDigest("Digest mismatch for the reference to the whole document")
-        return self._signed_tree(payload_c14n)
+        # Only the signed data: the canonical bytes, parsed (no comments, no split text).
+        try:
+            return self._fromstring(payload_c14n)
+        except etree.XMLSyntaxError:
+            return None
 
     @staticmethod
     def _verified_reference(signed_info, signature_method, digest_algorithm):
@@ -636,53 +510,30 @@ class _DocumentVerifier(_FastC14N, XMLVerifier):
             raise sx_exc.InvalidInput("Reference/DigestValue: missing")
         return references[0]
 
-    def _signed_tree(self, payload_c14n):
-        """What parsing the canonical bytes gives (None if they are not XML), made without parsing the long texts.
 
-        The canonical form with markers (`skeleton`) differs from `payload_c14n` only by the
-        long texts, which hold no markup, no reference and no CR: parsing it gives the same
-        tree, but for those texts. Each element that held one is replaced by the element
-        taken out of the received tree, text node and all; it must match the parsed one in
-        name, prefix, attributes (in order) and namespaces in scope, and takes its tail. Its
-        text is the one whose UTF-8 bytes were spliced into `payload_c14n` and digested. Any
-        doubt, and the canonical bytes are parsed whole, as signxml does.
-        """
-        swapped, skeleton = self.swapped, self.skeleton
-        self.swapped, self.skeleton = (), None  # the elements move to the returned tree: used once
-        if swapped and skeleton is not None:
-            tree = self._tree_from_skeleton(skeleton, swapped)
-            if tree is not None:
-                return tree
-        try:
-            return self._fromstring(payload_c14n)
-        except etree.XMLSyntaxError:
-            return None
+class _CutTextsMissing(Exception):
+    """The canonical form of the small document lacks a marker: verify the whole document instead."""
 
-    def _tree_from_skeleton(self, skeleton, swapped):
+
+def _parse_for_verification(data, limits):
+    """The document to verify and the long texts cut out of it, as (bytes, marker bytes).
+
+    The attachments' base64 is cut out before parsing when it can be shown to come back
+    byte for byte (c14n.cut_long_texts, c14n.texts_in_place); otherwise the whole message
+    is parsed.
+    """
+    if len(data) > limits.max_message_bytes:
+        return edxml.safe_fromstring(data, limits), ()  # refused there, with the reason
+    small, cuts = c14n.cut_long_texts(data)
+    if cuts:
         try:
-            tree = self._fromstring(skeleton)
-        except etree.XMLSyntaxError:
-            return None
-        wanted = {index: (el, marker) for index, el, marker in swapped}
-        pairs = []
-        for index, parsed in enumerate(tree.iter(*(self.splice_tags or (etree.Element,)))):
-            if index in wanted:
-                pairs.append((parsed, *wanted[index]))
-                if len(pairs) == len(wanted):
-                    break
-        if len(pairs) != len(wanted):
-            return None
-        for parsed, el, marker in pairs:
-            parent = parsed.getparent()
-            if parent is None or len(parsed) or parsed.text != marker:
-                return None
-            # Read before the move: lxml gives the element it takes out declarations of its own.
-            prefix, items, nsmap, tail = parsed.prefix, parsed.items(), parsed.nsmap, parsed.tail
-            parent.replace(parsed, el)
-            el.tail = tail
-            if el.prefix != prefix or el.items() != items or el.nsmap != nsmap:
-                return None
-        return tree
+            root = edxml.safe_fromstring(small, limits)
+        except edxml.EdxmlError:
+            root = None  # the whole message will say why
+        if root is not None and c14n.texts_in_place(root, cuts):
+            view = memoryview(data)
+            return root, [(view[start:end], marker.encode("utf-8")) for marker, start, end in cuts]
+    return edxml.safe_fromstring(data, limits), ()
 
 
 def verify(data, *, allow_sha1=False, limits=edxml.DEFAULT_LIMITS):
@@ -694,14 +545,22 @@ def verify(data, *, allow_sha1=False, limits=edxml.DEFAULT_LIMITS):
     """
     if isinstance(data, str):
         data = data.encode("utf-8")
-    root = edxml.safe_fromstring(data, limits)  # this call's own tree; it is consumed below
+    data = bytes(data)
+    root, texts = _parse_for_verification(data, limits)  # this call's own tree; it is consumed below
+    try:
+        return _verify_tree(root, texts, allow_sha1)
+    except _CutTextsMissing:
+        return _verify_tree(edxml.safe_fromstring(data, limits), (), allow_sha1)
+
+
+def _verify_tree(root, texts, allow_sha1):
     sig = check_structure(root)
     method, digest, (alg_name, digest_name), weaknesses = _check_signature_policy(sig, allow_sha1)
     certs = _embedded_certificates(sig)
     verifier = _DocumentVerifier()
     verifier._parser = edxml.parser()  # signxml's parser for what it parses (SignedInfo, signed data)
     try:
-        tree = verifier.verify_document(root, sig, certs[0], method, digest)
+        tree = verifier.verify_document(root, sig, certs[0], method, digest, texts)
     except sx_exc.InvalidDigest as exc:
         _refuse(TAMPERED, f"signed content was altered: {exc}")
     except sx_exc.InvalidSignature as exc:

@@ -1,0 +1,158 @@
+"""Canonicalisation (and parsing) of edXML with its long texts handled as bytes.
+
+libxml2 parses and canonicalises text one character at a time, and lxml checks a text
+character by character when one is set; in an edXML message almost all the bytes are the
+base64 of the attachments, which neither parsing nor c14n changes. So the long texts are
+carried as bytes beside a small document that holds a random marker in their place:
+
+- `FastC14N` (signing) puts the markers into a tree, lets libxml2 canonicalise the now
+  small tree, and splices the texts' UTF-8 bytes into the output in place of the markers;
+- `cut_long_texts` (verification) takes the texts out of the received bytes before they
+  are parsed, and `texts_in_place` checks, on the parsed small document, that each marker
+  stands exactly where its text stood: the whole text of an element.
+
+Either way the result is byte for byte what libxml2 gives for the whole document (tests
+compare the two on many inputs); wherever that cannot be shown, the whole document is
+handled by libxml2 instead.
+"""
+
+import copy
+import secrets
+
+from lxml import etree
+
+from . import edxml
+
+# Texts at least this long are carried as bytes.
+SPLICE_MIN_CHARS = 4096
+# Where an edXML message's long texts are: the attachments' base64.
+PAYLOAD_NAME = "ContentTransferEncoded"
+PAYLOAD_TAGS = (edxml.q(PAYLOAD_NAME), PAYLOAD_NAME)
+# What exclusive and inclusive c14n (1.0 and 1.1) rewrite in a text node: &, <, > and CR.
+# A text without them comes out as its UTF-8 bytes.
+_REWRITTEN = ("&", "<", ">", "\r")
+
+_PRIVATE_USE = [chr(0xE000 + b) for b in range(256)]
+
+
+def new_marker():
+    """16 random private-use characters: valid XML text that c14n and serialisation write as
+    their UTF-8, and bytes rare enough in a message that searching for them is quick."""
+    return "".join(map(_PRIVATE_USE.__getitem__, secrets.token_bytes(16)))
+
+
+def splice(skeleton, spliced):
+    """`skeleton` with each (text bytes, marker bytes) marker replaced by the text; None unless each marker is there once."""
+    parts, pos = [], 0
+    for text, marker in spliced:  # document order, which is output order
+        at = skeleton.find(marker, pos)
+        if at < 0 or skeleton.count(marker) != 1:
+            return None
+        parts += (skeleton[pos:at], text)
+        pos = at + len(marker)
+    parts.append(skeleton[pos:])
+    return b"".join(parts)
+
+
+class FastC14N:
+    """A mixin for signxml's processors: its canonicalisation, with long texts spliced in as bytes.
+
+    For a document root, each element named by `splice_tags` (every element if None) whose
+    only child is a long text without a character c14n rewrites gets a marker as its text,
+    libxml2 canonicalises the tree, and the text's UTF-8 bytes replace the marker in the
+    output; if a marker is not found exactly once, the plain canonicalisation is used.
+
+    Where the markers go (putting a long text back through lxml's API costs more than
+    parsing it, so a text is never put back on the fast path):
+    - by default, into a deep copy of the document;
+    - with `consumes_c14n_input` (the document is this object's to spend), into the document
+      itself, listed in `spliced` as (UTF-8 text, marker) for whoever serialises it next.
+    Anything but a document root (SignedInfo, a referenced element) is left to signxml.
+    """
+
+    consumes_c14n_input = False
+    # Elements whose texts may be long (lxml tag filters): naming them spares a walk over
+    # the whole tree in Python. Other texts are still canonicalised, by libxml2.
+    splice_tags = None
+    spliced = ()
+    _marked = ()
+
+    def restore_texts(self):
+        """Put the long texts back in the document (the slow way)."""
+        for el, text, _ in self._marked:
+            el.text = text
+        self._marked, self.spliced = (), ()
+
+    def _c14n(self, nodes, algorithm, inclusive_ns_prefixes=None):
+        plain = super()._c14n  # signxml's own
+        if not isinstance(nodes, etree._Element) or nodes.getparent() is not None:
+            return plain(nodes, algorithm=algorithm, inclusive_ns_prefixes=inclusive_ns_prefixes)
+        self.restore_texts()  # a second canonicalisation of this object's document must see the real texts
+        work = nodes if self.consumes_c14n_input else copy.deepcopy(nodes)
+        marked = []
+        for el in work.iter(*(self.splice_tags or (etree.Element,))):
+            text = el.text  # short or None for nearly all: the cheapest test first
+            if text is None or len(text) < SPLICE_MIN_CHARS or len(el) or any(c in text for c in _REWRITTEN):
+                continue
+            marker = new_marker()
+            el.text = marker
+            marked.append((el, text, marker.encode("utf-8")))
+        if not marked:
+            return plain(work, algorithm=algorithm, inclusive_ns_prefixes=inclusive_ns_prefixes)
+        spliced = [(text.encode("utf-8"), marker) for _, text, marker in marked]
+        result = splice(plain(work, algorithm=algorithm, inclusive_ns_prefixes=inclusive_ns_prefixes), spliced)
+        self._marked = marked
+        if result is None:  # a marker is not where it should be: put the texts back, do it the slow way
+            self.restore_texts()
+            return plain(work, algorithm=algorithm, inclusive_ns_prefixes=inclusive_ns_prefixes)
+        if self.consumes_c14n_input:
+            self.spliced = spliced
+        else:
+            self._marked = ()  # the copy is dropped with its markers
+        return result
+
+
+def cut_long_texts(data, name=PAYLOAD_NAME):
+    """Received bytes with the long texts after each start tag called `name` cut out.
+
+    Returns (small document, cuts), cuts being (marker, start, end): `data[start:end]` was
+    replaced by the marker's UTF-8. A text is cut only if it has no character that parsing
+    or c14n would change (no reference, no markup, no CR, no ">"); whether each cut was an
+    element's whole text is for texts_in_place to say once the small document is parsed.
+    """
+    wanted = name.encode("ascii")
+    pieces, cuts, pos = [], [], 0
+    at = data.find(wanted)
+    while at >= 0:
+        start = data.find(b">", at) + 1
+        end = data.find(b"<", start) if start else -1
+        if end < 0:
+            break
+        if end - start >= SPLICE_MIN_CHARS and not any(data.find(c, start, end) >= 0 for c in (b"&", b"\r", b">")):
+            marker = new_marker()
+            pieces += (data[pos:start], marker.encode("utf-8"))
+            cuts.append((marker, start, end))
+            pos = end
+        at = data.find(wanted, end)
+    if not cuts:
+        return data, ()
+    pieces.append(data[pos:])
+    return b"".join(pieces), tuple(cuts)
+
+
+def texts_in_place(root, cuts, tags=PAYLOAD_TAGS):
+    """True if each cut's marker is, once, the whole content of an element named by `tags`.
+
+    The small document and the received one are the same bytes up to each cut, so the parser
+    is in the same state there: a marker that came out as an element's only content means
+    the cut text was that element's only content, plain character data (it holds no "<" or
+    "&") ending where the element ends. In a document encoded as UTF-8 that text is its
+    bytes, the same bytes c14n writes for it.
+    """
+    if (root.getroottree().docinfo.encoding or "").upper() != "UTF-8":
+        return False
+    waiting = {marker for marker, _, _ in cuts}
+    for el in root.iter(*tags):
+        if el.text in waiting and not len(el):
+            waiting.discard(el.text)
+    return not waiting
