@@ -58,6 +58,12 @@ _DS_SIGNATURE = _DS + "Signature"
 # What check_structure looks at: signatures, and the singletons without namespace or in edXML's
 # (a plain name matches only elements without namespace).
 _STRUCTURE_TAGS = (_DS_SIGNATURE, *(f"{{{edxml.NS}}}{n}" for n in _SINGLETONS), *_SINGLETONS)
+# Tag of a singleton -> (its name, the tags of the parent it must have).
+_PLACES = {
+    tag: (name, frozenset(t for p in parents for t in (edxml.q(p), p)))
+    for name, parents in _SINGLETONS.items()
+    for tag in (edxml.q(name), name)
+}
 
 
 class SignatureRefused(ExchangeError):
@@ -275,10 +281,9 @@ def check_structure(root):
         if tag == _DS_SIGNATURE:
             signatures.append(el)
             continue
-        name = tag.rpartition("}")[2]
+        name, parents = _PLACES[tag]
         parent = el.getparent()
-        parent_name = parent.tag.rpartition("}")[2] if parent is not None else ""  # a parent is an element
-        if name in seen or parent_name not in _SINGLETONS[name]:
+        if name in seen or parent is None or parent.tag not in parents:
             _refuse(WRAPPING, f"{name}: duplicated or out of place (possible signature wrapping)")
         seen[name] = el
     if "MessageHeader" in seen and "Status" in seen:
@@ -319,10 +324,13 @@ _SHAPES = {
 }
 
 
+_DS_NAMES = {_DS + name: name for shape in _SHAPES.values() for name in re.findall(r"[A-Za-z]+", shape.pattern)}
+
+
 def _children_as_shaped(el, name):
     """The element children of `el` (a ds:`name`), refused unless they are in the schema's order."""
     children = list(el.iterchildren(etree.Element))
-    names = " ".join(c.tag[len(_DS):] if c.tag.startswith(_DS) else "?" for c in children)
+    names = " ".join([_DS_NAMES.get(c.tag, "?") for c in children])
     if _SHAPES[name].fullmatch(names) is None:
         _refuse(MALFORMED, f"Signature/{name}: holds ({names}), expected ({_SHAPES[name].pattern})")
     return children
