@@ -7,9 +7,11 @@ carried as bytes beside a small document that holds a random marker in their pla
 
 - `FastC14N` (signing) puts the markers into a tree, lets libxml2 canonicalise the now
   small tree, and splices the texts' UTF-8 bytes into the output in place of the markers;
-- `cut_long_texts` (verification) takes the texts out of the received bytes before they
-  are parsed, and `texts_in_place` checks, on the parsed small document, that each marker
-  stands exactly where its text stood: the whole text of an element.
+- `parse_without_long_texts` (verifying and signing bytes) takes the texts out of the
+  bytes before they are parsed (`cut_long_texts`) and checks, on the parsed small
+  document, that each marker stands exactly where its text stood: the whole text of an
+  element (`texts_in_place`). Canonical forms and serialisations of that document get
+  the texts' bytes back in place of the markers.
 
 Either way the result is byte for byte what libxml2 gives for the whole document (tests
 compare the two on many inputs); wherever that cannot be shown, the whole document is
@@ -74,6 +76,9 @@ class FastC14N:
     # Elements whose texts may be long (lxml tag filters): naming them spares a walk over
     # the whole tree in Python. Other texts are still canonicalised, by libxml2.
     splice_tags = None
+    # (bytes, marker bytes) of texts cut out of the document before it was parsed
+    # (parse_without_long_texts): the document holds their markers already.
+    cut_texts = ()
     spliced = ()
     _marked = ()
 
@@ -98,9 +103,11 @@ class FastC14N:
             el.text = marker
             marked.append((el, text, marker.encode("utf-8")))
         if not marked:
-            return plain(work, algorithm=algorithm, inclusive_ns_prefixes=inclusive_ns_prefixes)
+            return self._spliced_cut_texts(plain(work, algorithm=algorithm, inclusive_ns_prefixes=inclusive_ns_prefixes))
         spliced = [(text.encode("utf-8"), marker) for _, text, marker in marked]
         result = splice(plain(work, algorithm=algorithm, inclusive_ns_prefixes=inclusive_ns_prefixes), spliced)
+        if result is not None:
+            result = self._spliced_cut_texts(result)
         self._marked = marked
         if result is None:  # a marker is not where it should be: put the texts back, do it the slow way
             self.restore_texts()
@@ -110,6 +117,40 @@ class FastC14N:
         else:
             self._marked = ()  # the copy is dropped with its markers
         return result
+
+
+    def _spliced_cut_texts(self, canonical):
+        if not self.cut_texts:
+            return canonical
+        result = splice(canonical, self.cut_texts)
+        if result is None:
+            raise CutTextsMissing()
+        return result
+
+
+class CutTextsMissing(Exception):
+    """A marker of a cut text is not in the output exactly once: start again from the whole document."""
+
+
+def parse_without_long_texts(data, limits=edxml.DEFAULT_LIMITS):
+    """Parse edXML bytes with the attachments' base64 left out, where that can be shown exact.
+
+    Returns (root, texts): texts are (bytes, marker bytes) for what was cut out, in document
+    order, their markers standing in the tree as the texts' elements' only content
+    (cut_long_texts, texts_in_place). Where that cannot be shown, the whole message is
+    parsed and texts is empty. Refusals (size, DTD, not well-formed) are safe_fromstring's.
+    """
+    if len(data) <= limits.max_message_bytes:
+        small, cuts = cut_long_texts(data)
+        if cuts:
+            try:
+                root = edxml.safe_fromstring(small, limits)
+            except edxml.EdxmlError:
+                root = None  # parsing the whole message will say why
+            if root is not None and texts_in_place(root, cuts):
+                view = memoryview(data)
+                return root, [(view[start:end], marker.encode("utf-8")) for marker, start, end in cuts]
+    return edxml.safe_fromstring(data, limits), ()
 
 
 def cut_long_texts(data, name=PAYLOAD_NAME):

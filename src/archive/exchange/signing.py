@@ -206,7 +206,7 @@ class Signer:
         if self.key.public_key() != self.certificate.public_key():
             raise ValueError("the signing key does not belong to the certificate")
 
-    def _sign(self, root, consume):
+    def _sign(self, root, consume, cut_texts=()):
         edxml.validate(root, self.limits)
         if next(root.iter(_DS_SIGNATURE), None) is not None:
             raise edxml.EdxmlError("message is already signed")
@@ -217,6 +217,7 @@ class Signer:
             c14n_algorithm=CanonicalizationMethod.EXCLUSIVE_XML_CANONICALIZATION_1_0,
         )
         signer.consumes_c14n_input = consume
+        signer.cut_texts = cut_texts
         # signxml otherwise shares one class-level parser between threads; give this signer
         # its own hardened one.
         signer._parser = edxml.parser()
@@ -235,18 +236,29 @@ class Signer:
 
     def sign(self, data):
         """Sign edXML bytes, or a tree (left untouched; saves serialising and parsing it); returns signed bytes."""
-        if isinstance(data, (bytes, bytearray, str)):
-            root = edxml.safe_fromstring(data, self.limits)
-        else:
-            root = copy.deepcopy(data)
-        signed, signer = self._sign(root, consume=True)
-        # The long texts are still markers in the tree (see c14n.FastC14N). Serialisation, like
-        # c14n, writes a text without &, <, > or CR as its UTF-8 bytes, so they go back in
-        # the same way.
-        out = c14n.splice(edxml.to_bytes(signed), signer.spliced)
-        if out is None:
-            signer.restore_texts()
-            out = edxml.to_bytes(signed)
+        if not isinstance(data, (bytes, bytearray, str)):
+            return self._sign_consumed(copy.deepcopy(data), ())
+        data = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+        try:
+            return self._sign_consumed(*c14n.parse_without_long_texts(data, self.limits))
+        except c14n.CutTextsMissing:
+            return self._sign_consumed(edxml.safe_fromstring(data, self.limits), ())
+
+    def _sign_consumed(self, root, cut_texts):
+        signed, signer = self._sign(root, consume=True, cut_texts=cut_texts)
+        # The long texts are still markers in the tree (see archive.exchange.c14n).
+        # Serialisation, like c14n, writes a text without &, <, > or CR as its UTF-8 bytes,
+        # so they go back in the same way.
+        out = edxml.to_bytes(signed)
+        if signer.spliced:
+            out = c14n.splice(out, signer.spliced)
+            if out is None:
+                signer.restore_texts()
+                out = edxml.to_bytes(signed)
+        if cut_texts:
+            out = c14n.splice(out, cut_texts)
+            if out is None:
+                raise c14n.CutTextsMissing()
         return out
 
 
@@ -429,7 +441,7 @@ class _DocumentVerifier(XMLVerifier):
        canonicalised as the reference says, and its digest compared;
     4. the signed data is the canonical bytes that were digested, parsed (as signxml returns it).
 
-    The document may be the received one with its long texts cut out (c14n.cut_long_texts):
+    The document may be the received one with its long texts cut out (c14n.parse_without_long_texts):
     their bytes are then spliced into the canonical form in place of their markers, so what
     is digested and parsed in 3 and 4 is the canonical form of the received document.
 
@@ -457,7 +469,7 @@ class _DocumentVerifier(XMLVerifier):
         `signature_method` and `digest_algorithm` are the ones the policy accepted; the
         verified SignedInfo must name the same. `texts` are (bytes, marker bytes) for the
         long texts cut out of `root`. Consumes `root`. Raises signxml's exceptions, and
-        _CutTextsMissing if a marker is not in the canonical form exactly once.
+        c14n.CutTextsMissing if a marker is not in the canonical form exactly once.
         """
         signed_info = _child(signature, "SignedInfo")
         c14n_method = _child(signed_info, "CanonicalizationMethod")
@@ -492,7 +504,7 @@ class _DocumentVerifier(XMLVerifier):
         if texts:
             payload_c14n = c14n.splice(payload_c14n, texts)
             if payload_c14n is None:
-                raise _CutTextsMissing()
+                raise c14n.CutTextsMissing()
         digest_value = _child(reference, "DigestValue")
         if b64decode(digest_value.text or "") != self._get_digest(payload_c14n, digest_algorithm):
             raise sx_exc.InvalidDigest("Digest mismatch for the reference to the whole document")
@@ -519,31 +531,6 @@ class _DocumentVerifier(XMLVerifier):
         return references[0]
 
 
-class _CutTextsMissing(Exception):
-    """The canonical form of the small document lacks a marker: verify the whole document instead."""
-
-
-def _parse_for_verification(data, limits):
-    """The document to verify and the long texts cut out of it, as (bytes, marker bytes).
-
-    The attachments' base64 is cut out before parsing when it can be shown to come back
-    byte for byte (c14n.cut_long_texts, c14n.texts_in_place); otherwise the whole message
-    is parsed.
-    """
-    if len(data) > limits.max_message_bytes:
-        return edxml.safe_fromstring(data, limits), ()  # refused there, with the reason
-    small, cuts = c14n.cut_long_texts(data)
-    if cuts:
-        try:
-            root = edxml.safe_fromstring(small, limits)
-        except edxml.EdxmlError:
-            root = None  # the whole message will say why
-        if root is not None and c14n.texts_in_place(root, cuts):
-            view = memoryview(data)
-            return root, [(view[start:end], marker.encode("utf-8")) for marker, start, end in cuts]
-    return edxml.safe_fromstring(data, limits), ()
-
-
 def verify(data, *, allow_sha1=False, limits=edxml.DEFAULT_LIMITS):
     """Verify the enveloped signature of edXML bytes; returns a VerifiedMessage.
 
@@ -554,10 +541,10 @@ def verify(data, *, allow_sha1=False, limits=edxml.DEFAULT_LIMITS):
     if isinstance(data, str):
         data = data.encode("utf-8")
     data = bytes(data)
-    root, texts = _parse_for_verification(data, limits)  # this call's own tree; it is consumed below
+    root, texts = c14n.parse_without_long_texts(data, limits)  # this call's own tree; it is consumed below
     try:
         return _verify_tree(root, texts, allow_sha1)
-    except _CutTextsMissing:
+    except c14n.CutTextsMissing:
         return _verify_tree(edxml.safe_fromstring(data, limits), (), allow_sha1)
 
 
