@@ -102,24 +102,18 @@ class FastC14N:
             marker = new_marker()
             el.text = marker
             marked.append((el, text, marker.encode("utf-8")))
-        if not marked:
-            return self._spliced_cut_texts(plain(work, algorithm=algorithm, inclusive_ns_prefixes=inclusive_ns_prefixes))
         spliced = [(text.encode("utf-8"), marker) for _, text, marker in marked]
-        result = splice(plain(work, algorithm=algorithm, inclusive_ns_prefixes=inclusive_ns_prefixes), spliced)
-        if result is not None:
-            result = self._spliced_cut_texts(result)
-        self._marked = marked
+        canonical = plain(work, algorithm=algorithm, inclusive_ns_prefixes=inclusive_ns_prefixes)
+        result = splice(canonical, spliced) if spliced else canonical
         if result is None:  # a marker is not where it should be: put the texts back, do it the slow way
+            self._marked = marked
             self.restore_texts()
-            return plain(work, algorithm=algorithm, inclusive_ns_prefixes=inclusive_ns_prefixes)
-        if self.consumes_c14n_input:
-            self.spliced = spliced
-        else:
-            self._marked = ()  # the copy is dropped with its markers
-        return result
+            result = plain(work, algorithm=algorithm, inclusive_ns_prefixes=inclusive_ns_prefixes)
+        elif self.consumes_c14n_input:
+            self._marked, self.spliced = marked, spliced
+        return self._with_cut_texts(result)
 
-
-    def _spliced_cut_texts(self, canonical):
+    def _with_cut_texts(self, canonical):
         if not self.cut_texts:
             return canonical
         result = splice(canonical, self.cut_texts)
