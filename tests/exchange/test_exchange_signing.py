@@ -346,3 +346,20 @@ def test_signature_out_of_schema_order_is_refused_before_any_cryptography(nghe_a
         signing.verify(data)
     assert exc.value.reason_code == "malformed"
     assert f"Signature/{part}: holds" in exc.value.message
+
+
+def test_several_attachments_cut_out_and_back(nghe_an, tmp_path):
+    # Two large payloads (cut out of the bytes when signing and verifying) around a small one.
+    files = [edxml.Attachment(f"{name}.pdf", bytes(range(256)) * size, "application/pdf")
+             for name, size in (("a", 80), ("b", 2), ("c", 120))]
+    signed = signing.sign(edxml.to_bytes(edxml.build_edoc(sample_edoc(attachments=files))), nghe_an.key, nghe_an.cert)
+    assert len(c14n.cut_long_texts(signed)[1]) == 2  # the two large ones
+    _, cert = nghe_an.write(tmp_path)
+    f = tmp_path / "signed.xml"
+    f.write_bytes(signed)
+    assert "OK" in xmlsec1("--verify", "--pubkey-cert-pem", cert, str(f)).stderr
+    config = SignatureConfiguration(location=f"./{{{edxml.NS}}}edXMLEnvelope/{{{edxml.NS}}}edXMLHeader/")
+    stock = XMLVerifier().verify(signed, x509_cert=nghe_an.cert, expect_config=config).signed_xml
+    ours = signing.verify(signed).tree
+    assert etree.tostring(ours) == etree.tostring(stock)
+    assert [(a.name, a.data) for a in edxml.read_tree(ours).attachments] == [(a.name, a.data) for a in files]
