@@ -1,6 +1,8 @@
 """Long texts handled as bytes (archive.exchange.c14n) give exactly what libxml2 gives for the
 whole document, and the whole document is used wherever that cannot be shown."""
 
+import time
+
 import pytest
 from lxml import etree
 from signxml.algorithms import CanonicalizationMethod
@@ -104,7 +106,7 @@ def test_fast_c14n_is_byte_identical_to_libxml2(name, mode):
 def test_fast_c14n_falls_back_when_a_marker_is_ambiguous(monkeypatch):
     # A text that already holds the marker: the splice would be ambiguous, so the plain way is used.
     marker = "\ue000" * 16
-    monkeypatch.setattr(c14n, "new_marker", lambda: marker)
+    monkeypatch.setattr(c14n, "markers", lambda: iter([marker] * 4))
     data = f"<r><a>{B64}</a><b>{marker}</b></r>".encode()
     for mode in ("copy", "consume"):
         root = etree.fromstring(data)
@@ -157,7 +159,7 @@ def test_a_cut_is_exactly_the_text_between_the_tags():
 
 def test_a_marker_that_is_not_a_whole_text_is_refused():
     # The same cut put back into a comment, an attribute and an element with a child.
-    marker = c14n.new_marker()
+    marker = next(c14n.markers())
     cuts = ((marker, 0, 0),)
     for xml in (f"<r><!--{marker}--><a/></r>", f"<r><a k='{marker}'/></r>", f"<r><a>{marker}<i/></a></r>",
                 f"<r><a>x{marker}</a></r>", f"<r><a/>{marker}</r>", f"<r><?a {marker}?></r>"):
@@ -165,3 +167,36 @@ def test_a_marker_that_is_not_a_whole_text_is_refused():
     assert c14n.texts_in_place(etree.fromstring(f"<r><a>{marker}</a></r>".encode()), cuts, TAGS)
     # Only where the verifier looks: edXML's payload elements.
     assert not c14n.texts_in_place(etree.fromstring(f"<r><a>{marker}</a></r>".encode()), cuts)
+
+
+def test_splicing_many_texts_takes_one_pass():
+    # Each marker used to be counted over the whole output: thousands of cut texts in a large
+    # message made that quadratic (a crafted message took minutes before its digest was checked).
+    new_markers = c14n.markers()
+    marks = [next(new_markers).encode() for _ in range(3000)]
+    skeleton = b"".join(b"x" * 3000 + m for m in marks) + b"y" * 5_000_000
+    start = time.perf_counter()
+    out = c14n.splice(skeleton, [(b"T", m) for m in marks])
+    assert time.perf_counter() - start < 1.0
+    assert out == b"x" * 3000 + b"T" + out[3001:] and out.count(b"T") == 3000 and len(out) == 3001 * 3000 + 5_000_000
+
+
+def test_a_marker_found_twice_or_out_of_order_is_not_spliced():
+    new_markers = c14n.markers()
+    a, b = next(new_markers).encode(), next(new_markers).encode()
+    assert c14n.splice(b"1" + a + b"2" + b + b"3", [(b"A", a), (b"B", b)]) == b"1A2B3"
+    assert c14n.splice(b"1" + b + b"2" + a + b"3", [(b"A", a), (b"B", b)]) is None  # out of order
+    assert c14n.splice(b"1" + a + b"2" + a + b"3", [(b"A", a)]) is None  # twice
+    assert c14n.splice(b"1" + a + b"2" + b + b"3", [(b"A", a)]) is None  # a marker of the same stem left over
+
+
+def test_more_long_texts_than_attachments_are_not_cut():
+    data = _document("<r>" + f"<a>{B64}</a>" * 3 + "</r>")
+    assert len(c14n.cut_long_texts(data, "a")[1]) == 3
+    assert c14n.cut_long_texts(data, "a", max_cuts=2) == (data, ())
+
+
+def test_only_base64_is_passed_on_unparsed():
+    assert c14n.is_base64(B64.encode() + b"\n\t ")
+    for bad in (b"\x01", b"\x00", "é".encode(), b"\xff", b"-", b"\r"):
+        assert not c14n.is_base64(B64.encode() + bad), bad

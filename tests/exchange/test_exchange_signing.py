@@ -1,6 +1,13 @@
 """XMLDSig on edXML: signxml output checked by xmlsec1, xmlsec1 output checked by us."""
 
+import base64
+import re
+from datetime import datetime
+
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.x509.oid import NameOID
 from exchange_helpers import (
     EXC_C14N,
     H41,
@@ -363,3 +370,60 @@ def test_several_attachments_cut_out_and_back(nghe_an, tmp_path):
     ours = signing.verify(signed).tree
     assert etree.tostring(ours) == etree.tostring(stock)
     assert [(a.name, a.data) for a in edxml.read_tree(ours).attachments] == [(a.name, a.data) for a in files]
+
+
+def _crafted_certificate(party, extensions, patch):
+    """DER of a certificate with `extensions`, then bytes changed so that reading it fails late."""
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "crafted")])
+    builder = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(party.key.public_key())
+               .serial_number(1).not_valid_before(datetime(2020, 1, 1)).not_valid_after(datetime(2030, 1, 1)))
+    for extension in extensions:
+        builder = builder.add_extension(extension, critical=False)
+    der = builder.sign(party.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+    old, new = patch
+    assert der.count(old) == 1
+    return der.replace(old, new)
+
+
+def test_a_crafted_certificate_is_refused_not_raised(nghe_an):
+    # KeyInfo is not signed: whatever cryptography raises reading it is a refusal.
+    key_usage = x509.KeyUsage(True, False, False, False, False, False, False, False, False)
+    crafted = {
+        "two BasicConstraints": _crafted_certificate(
+            nghe_an, [x509.BasicConstraints(ca=True, path_length=None), key_usage],
+            (bytes.fromhex("0603551d0f"), bytes.fromhex("0603551d13"))),  # KeyUsage's OID made BasicConstraints'
+        "x400Address name": _crafted_certificate(
+            nghe_an, [x509.SubjectAlternativeName([x509.DNSName("aaaa")])], (b"\x82\x04aaaa", b"\xa3\x04aaaa")),
+    }
+    signed = signed_edoc(nghe_an)
+    text = re.search(rb"<ds:X509Certificate>(.*?)</ds:X509Certificate>", signed, re.S)
+    for what, der in crafted.items():
+        with pytest.raises(signing.SignatureRefused) as exc:
+            signing.verify(signed[:text.start(1)] + base64.b64encode(der) + signed[text.end(1):])
+        assert exc.value.reason_code == "malformed", what
+        assert "unreadable certificate" in exc.value.message, what
+
+
+def _with_control_character(data):
+    at = data.index(b"ContentTransferEncoded>") + len(b"ContentTransferEncoded>") + 5000
+    return data[:at] + b"\x01" + data[at + 1:]
+
+
+def test_signing_bytes_that_are_not_xml_is_refused(nghe_an):
+    # The attachment's base64 is not parsed when signing bytes; anything else in it sends
+    # the message to the parser, which refuses it as the receiver would.
+    unsigned = _with_control_character(edxml.to_bytes(edxml.build_edoc(_big_edoc())))
+    with pytest.raises(edxml.EdxmlError, match="not well-formed"):
+        signing.sign(unsigned, nghe_an.key, nghe_an.cert)
+
+
+def test_signed_bytes_that_are_not_xml_are_refused(nghe_an, monkeypatch):
+    # A message whose signature covers a control character in the attachment (a signer
+    # without the check above made it): the digest matches, the signed data is not XML.
+    monkeypatch.setattr(c14n, "is_base64", lambda text: True)
+    signed = signing.sign(_with_control_character(edxml.to_bytes(edxml.build_edoc(_big_edoc()))),
+                          nghe_an.key, nghe_an.cert)
+    monkeypatch.undo()
+    with pytest.raises(signing.SignatureRefused) as exc:
+        signing.verify(signed)
+    assert (exc.value.reason_code, exc.value.message) == ("malformed", "signed content is not XML")

@@ -35,20 +35,40 @@ PAYLOAD_TAGS = (edxml.q(PAYLOAD_NAME), PAYLOAD_NAME)
 _REWRITTEN = ("&", "<", ">", "\r")
 
 _PRIVATE_USE = [chr(0xE000 + b) for b in range(256)]
+# Every marker of one document starts with the same random stem, so that one count of the
+# stem says whether the markers are each where they were put and nowhere else.
+STEM_CHARS = 8
+STEM_BYTES = STEM_CHARS * 3  # U+E000..U+E0FF are three bytes each in UTF-8
 
 
-def new_marker():
-    """16 random private-use characters: valid XML text that c14n and serialisation write as
-    their UTF-8, and bytes rare enough in a message that searching for them is quick."""
-    return "".join(map(_PRIVATE_USE.__getitem__, secrets.token_bytes(16)))
+def _private_use(n):
+    return "".join(map(_PRIVATE_USE.__getitem__, secrets.token_bytes(n)))
+
+
+def markers():
+    """Markers for one document: random private-use characters, valid XML text that c14n and
+    serialisation write as their UTF-8, and bytes rare enough that searching for them is
+    quick. All share an 8-character random stem, then 8 random characters each."""
+    stem = _private_use(STEM_CHARS)
+    while True:
+        yield stem + _private_use(8)
 
 
 def splice(skeleton, spliced):
-    """`skeleton` with each (text bytes, marker bytes) marker replaced by the text; None unless each marker is there once."""
+    """`skeleton` with each (text bytes, marker bytes) marker replaced by the text, in one pass.
+
+    None unless each marker is there exactly once, in order: the markers share a stem
+    (see markers()), found exactly as many times as there are markers.
+    """
+    if not spliced:
+        return skeleton
+    stem = spliced[0][1][:STEM_BYTES]
+    if skeleton.count(stem) != len(spliced):
+        return None
     parts, pos = [], 0
     for text, marker in spliced:  # document order, which is output order
-        at = skeleton.find(marker, pos)
-        if at < 0 or skeleton.count(marker) != 1:
+        at = skeleton.find(marker, pos) if marker.startswith(stem) else -1
+        if at < 0:
             return None
         parts += (skeleton[pos:at], text)
         pos = at + len(marker)
@@ -94,12 +114,12 @@ class FastC14N:
             return plain(nodes, algorithm=algorithm, inclusive_ns_prefixes=inclusive_ns_prefixes)
         self.restore_texts()  # a second canonicalisation of this object's document must see the real texts
         work = nodes if self.consumes_c14n_input else copy.deepcopy(nodes)
-        marked = []
+        marked, new_markers = [], markers()
         for el in work.iter(*(self.splice_tags or (etree.Element,))):
             text = el.text  # short or None for nearly all: the cheapest test first
             if text is None or len(text) < SPLICE_MIN_CHARS or len(el) or any(c in text for c in _REWRITTEN):
                 continue
-            marker = new_marker()
+            marker = next(new_markers)
             el.text = marker
             marked.append((el, text, marker.encode("utf-8")))
         spliced = [(text.encode("utf-8"), marker) for _, text, marker in marked]
@@ -135,7 +155,7 @@ def parse_without_long_texts(data, limits=edxml.DEFAULT_LIMITS):
     parsed and texts is empty. Refusals (size, DTD, not well-formed) are safe_fromstring's.
     """
     if len(data) <= limits.max_message_bytes:
-        small, cuts = cut_long_texts(data)
+        small, cuts = cut_long_texts(data, max_cuts=limits.max_attachments)
         if cuts:
             try:
                 root = edxml.safe_fromstring(small, limits)
@@ -147,16 +167,16 @@ def parse_without_long_texts(data, limits=edxml.DEFAULT_LIMITS):
     return edxml.safe_fromstring(data, limits), ()
 
 
-def cut_long_texts(data, name=PAYLOAD_NAME):
+def cut_long_texts(data, name=PAYLOAD_NAME, max_cuts=edxml.DEFAULT_LIMITS.max_attachments):
     """Received bytes with the long texts after each start tag called `name` cut out.
 
     Returns (small document, cuts), cuts being (marker, start, end): `data[start:end]` was
-    replaced by the marker's UTF-8. A text is cut only if it has no character that parsing
+    replaced by the marker's UTF-8. More than `max_cuts` such texts: nothing is cut. A text is cut only if it has no character that parsing
     or c14n would change (no reference, no markup, no CR, no ">"); whether each cut was an
     element's whole text is for texts_in_place to say once the small document is parsed.
     """
     wanted = name.encode("ascii")
-    pieces, cuts, pos = [], [], 0
+    pieces, cuts, pos, new_markers = [], [], 0, markers()
     at = data.find(wanted)
     while at >= 0:
         start = data.find(b">", at) + 1
@@ -164,7 +184,9 @@ def cut_long_texts(data, name=PAYLOAD_NAME):
         if end < 0:
             break
         if end - start >= SPLICE_MIN_CHARS and not any(data.find(c, start, end) >= 0 for c in (b"&", b"\r", b">")):
-            marker = new_marker()
+            if len(cuts) == max_cuts:
+                return data, ()  # more long texts than a message may have attachments: parse it whole
+            marker = next(new_markers)
             pieces += (data[pos:start], marker.encode("utf-8"))
             cuts.append((marker, start, end))
             pos = end
@@ -173,6 +195,15 @@ def cut_long_texts(data, name=PAYLOAD_NAME):
         return data, ()
     pieces.append(data[pos:])
     return b"".join(pieces), tuple(cuts)
+
+
+_BASE64_AND_SPACE = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\t\n "
+
+
+def is_base64(text):
+    """True if `text` (bytes) holds only base64 characters, spaces, tabs and line feeds: valid
+    XML character data, written by c14n as it is. About 70 us for 137 KB."""
+    return not bytes(text).translate(None, _BASE64_AND_SPACE)
 
 
 def texts_in_place(root, cuts, tags=PAYLOAD_TAGS):
