@@ -26,7 +26,7 @@ from signxml import SignatureConfiguration, XMLSigner, XMLVerifier
 from signxml.algorithms import CanonicalizationMethod, DigestAlgorithm, SignatureMethod
 
 from archive.exchange import c14n, edxml, signing, trust
-from archive.exchange.errors import RefusedMessage
+from archive.exchange.errors import ExchangeError, RefusedMessage
 
 DS = "http://www.w3.org/2000/09/xmldsig#"
 NS = {"ds": DS, "e": edxml.NS}
@@ -427,3 +427,28 @@ def test_signed_bytes_that_are_not_xml_are_refused(nghe_an, monkeypatch):
     with pytest.raises(signing.SignatureRefused) as exc:
         signing.verify(signed)
     assert (exc.value.reason_code, exc.value.message) == ("malformed", "signed content is not XML")
+
+
+def _reversed_transforms(sig):
+    transforms = sig[0][2][0]
+    transforms.append(transforms[0])  # enveloped-signature moved after the c14n
+
+
+@pytest.mark.parametrize("change, reason, says, xmlsec1_too", [
+    (lambda sig: setattr(sig[0][1], "tail", "text"), "malformed", "Signature/SignedInfo: holds text", True),
+    (lambda sig: setattr(sig, "text", "text"), "malformed", "Signature/Signature: holds text", False),
+    (_reversed_transforms, "malformed", "enveloped-signature transform must come first", True),
+    (lambda sig: setattr(sig[1], "text", "!" + sig[1].text[1:]), "bad_base64", "Signature/SignatureValue", True),
+])
+def test_a_signature_outside_the_schema_is_refused(nghe_an, tmp_path, change, reason, says, xmlsec1_too):
+    # Text between the Signature's elements (the schema allows none), transforms in an order
+    # that cannot apply, a SignatureValue that is not base64: refused though the SignedInfo
+    # may still verify. xmlsec1 refuses all but the text directly in Signature.
+    data = _reshaped(signed_edoc(nghe_an), change)
+    with pytest.raises(ExchangeError) as exc:
+        signing.verify(data)
+    assert exc.value.reason_code == reason and says in exc.value.message, exc.value.message
+    _, cert = nghe_an.write(tmp_path)
+    (tmp_path / "m.xml").write_bytes(data)
+    refused = xmlsec1("--verify", "--pubkey-cert-pem", cert, str(tmp_path / "m.xml"), check=False).returncode != 0
+    assert refused == xmlsec1_too

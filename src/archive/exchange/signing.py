@@ -4,7 +4,6 @@ import copy
 import hashlib
 import re
 import threading
-from base64 import b64decode
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -344,11 +343,14 @@ _DS_NAMES = {_DS + name: name for shape in _SHAPES.values() for name in re.finda
 
 
 def _children_as_shaped(el, name):
-    """The element children of `el` (a ds:`name`), refused unless they are in the schema's order."""
+    """The element children of `el` (a ds:`name`), refused unless they are in the schema's order
+    with nothing but white space between them (the schema allows no text there)."""
     children = list(el.iterchildren(etree.Element))
     names = " ".join([_DS_NAMES.get(c.tag, "?") for c in children])
     if _SHAPES[name].fullmatch(names) is None:
         _refuse(MALFORMED, f"Signature/{name}: holds ({names}), expected ({_SHAPES[name].pattern})")
+    if any(text and not text.isspace() for text in (el.text, *(c.tail for c in el.iterchildren()))):
+        _refuse(MALFORMED, f"Signature/{name}: holds text between its elements")
     return children
 
 
@@ -375,9 +377,13 @@ def _check_signature_policy(sig, allow_sha1):
     if ref.get("URI") != "":
         _refuse(WRAPPING, f"Reference/@URI: {ref.get('URI')!r}; only the whole document (URI=\"\") may be signed")
     *transforms, dm, _ = _children_as_shaped(ref, "Reference")
-    for tr in _children_as_shaped(transforms[0], "Transforms") if transforms else ():
+    for index, tr in enumerate(_children_as_shaped(transforms[0], "Transforms") if transforms else ()):
         if tr.get("Algorithm") not in ALLOWED_TRANSFORMS:
             _refuse(MALFORMED, f"Reference/Transforms: transform {tr.get('Algorithm')!r} not allowed")
+        # Transforms apply in order, and the enveloped-signature one needs the document, not
+        # the octets a canonicalisation gives: it comes first (xmlsec1 says the same).
+        if index and tr.get("Algorithm") == ENVELOPED:
+            _refuse(MALFORMED, "Reference/Transforms: the enveloped-signature transform must come first")
     uri = dm.get("Algorithm")
     if uri not in _DIGEST_URIS:
         _refuse(MALFORMED, f"Reference/DigestMethod: unsupported algorithm {uri!r}")
@@ -486,7 +492,9 @@ class _DocumentVerifier(XMLVerifier):
         try:
             self._verify_signature_with_pubkey(
                 signed_info_c14n=signed_info_c14n,
-                raw_signature=b64decode(_child(signature, "SignatureValue").text or ""),
+                raw_signature=edxml.decode_base64(
+                    _child(signature, "SignatureValue").text, element="Signature/SignatureValue"
+                ),
                 signature_alg=signature_method,
                 signing_certificate=certificate,
             )
@@ -511,7 +519,9 @@ class _DocumentVerifier(XMLVerifier):
             if payload_c14n is None:
                 raise c14n.CutTextsMissing()
         digest_value = _child(reference, "DigestValue")
-        if b64decode(digest_value.text or "") != self._get_digest(payload_c14n, digest_algorithm):
+        if edxml.decode_base64(digest_value.text, element="Reference/DigestValue") != self._get_digest(
+            payload_c14n, digest_algorithm
+        ):
             raise sx_exc.InvalidDigest("Digest mismatch for the reference to the whole document")
         # Only the signed data: the canonical bytes, parsed (no comments, no split text).
         try:
