@@ -84,6 +84,20 @@ class TestResultsAndDossiers(base.ExchangeSiteBase):
         self.assertEqual(got["file_sha256"], hashlib.sha256(RESULT_PDF).hexdigest())
         self.assertEqual(got["file"]["filename"], "gp-125.pdf")
 
+    def test_a_received_result_is_read_not_edited_by_the_officers(self):
+        # Another agency's result: this agency's officers read it (and hand it over), but
+        # neither change it nor sign or issue it as their own.
+        answer = self.inbox(self.as_if_from_b(self.sent_message(self.result_url)))
+        url = answer.json()["@id"].replace("http://nohost/plone", self.url)
+        for officer in ("reception", "specialist", "leader", "archivist", "exchange"):
+            self.assertEqual(self.call("GET", url, officer).status_code, 200, officer)
+        for officer in ("specialist", "leader"):
+            edited = self.call("PATCH", url, officer, json={"signer": "Người khác"})
+            self.assertIn(edited.status_code, (401, 403), (officer, edited.text[:200]))
+            signed = self.call("POST", f"{url}/@workflow/sign", officer)
+            self.assertNotEqual(signed.status_code, 200, (officer, signed.text[:200]))
+        self.assertEqual(self.call("GET", url, "exchange").json()["signer"], "Lê Hồng Vinh")
+
     def test_a_dossier_goes_with_its_components_and_arrives_as_a_dossier(self):
         msg = self.sent_message(self.dossier_url)
         self.assertEqual(msg.document_type.type, "dossier")

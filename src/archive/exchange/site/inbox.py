@@ -244,14 +244,20 @@ def _set_files(item, kind, files):
 
 def _local_roles(kind, organ_id):
     """Who at this agency works on a received item. Results and dossiers follow workflows that
-    only the agency's functions can read, so each function group gets its role on the item
-    (as on the agency's own shards) and the exchange officers, who registered it, read it as
-    archivists do (a view-only role there)."""
+    only the agency's functions can read. A received dossier is this agency's to process, so
+    each function group gets its role on it (as on the agency's own shards). A received result
+    is another agency's decision: every function group reads it as archivists do (a view-only
+    role there), so nobody here edits, signs or issues it. The exchange officers, who
+    registered either, read it as archivists do too."""
     exchange = agency_group_id(organ_id, "exchange")
     if kind == "LegalDocument":
         return {exchange: ["Owner"]}
-    roles = {agency_group_id(organ_id, function): [role] for function, (role, *_) in AGENCY_FUNCTIONS.items()}
-    roles[exchange] = sorted({"Owner", "Archivist", AGENCY_FUNCTIONS["exchange"][0]})
+    reader = AGENCY_FUNCTIONS["archivists"][0]
+    roles = {
+        agency_group_id(organ_id, function): [reader if kind == "Result" else role]
+        for function, (role, *_) in AGENCY_FUNCTIONS.items()
+    }
+    roles[exchange] = sorted({"Owner", reader, AGENCY_FUNCTIONS["exchange"][0]})
     return roles
 
 
