@@ -5,11 +5,13 @@ end-to-end test and its benchmark): a throwaway instance under `home` (scripts/i
 the site created once (scripts/create_site.py, without demo data), then served by runwsgi on
 a free loopback port until stop().
 """
+import glob
 import os
 import signal
 import socket
 import subprocess
 import sys
+import sysconfig
 import time
 import urllib.request
 
@@ -34,17 +36,27 @@ def stop_process(process, timeout=20):
             process.wait(10)
 
 
+_translations_compiled = False
+
+
 def compile_translations():
-    """Compile the archive's .mo files here, once: instances compile them at start-up
-    (zope_i18n_compile_mo_files), and two sites starting together in a fresh checkout
-    would otherwise write the same file while the other reads it."""
+    """Compile the stale .mo files here, once per process, before any site starts.
+
+    Instances compile them at start-up (zope_i18n_compile_mo_files): the archive's and those
+    of every installed package whose .po is newer than its .mo, as in a fresh environment
+    where pip wrote both in one go. Two sites starting together would otherwise write the
+    same file while the other reads it (seen as `struct.error` loading a package's ZCML).
+    """
+    global _translations_compiled
+    if _translations_compiled:
+        return
     from zope.i18n.compile import compile_mo_file
 
-    locales = os.path.join(ROOT, "src", "archive", "locales")
-    for language in sorted(os.listdir(locales)):
-        lc_messages = os.path.join(locales, language, "LC_MESSAGES")
-        if os.path.isdir(lc_messages):
-            compile_mo_file("archive", lc_messages)
+    roots = (os.path.join(ROOT, "src", "archive", "locales"), sysconfig.get_paths()["purelib"])
+    for root in roots:
+        for po in glob.glob(os.path.join(root, "**", "LC_MESSAGES", "*.po"), recursive=True):
+            compile_mo_file(os.path.splitext(os.path.basename(po))[0], os.path.dirname(po))
+    _translations_compiled = True
 
 
 class SiteProcess:
