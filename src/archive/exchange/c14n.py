@@ -134,25 +134,37 @@ class FastC14N:
         return self._with_cut_texts(result)
 
     def _with_cut_texts(self, canonical):
-        if not self.cut_texts:
-            return canonical
-        result = splice(canonical, self.cut_texts)
-        if result is None:
-            raise CutTextsMissing()
-        return result
+        return with_texts(canonical, self.cut_texts)
 
 
 class CutTextsMissing(Exception):
     """A marker of a cut text is not in the output exactly once: start again from the whole document."""
 
 
-def parse_without_long_texts(data, limits=edxml.DEFAULT_LIMITS):
+def with_texts(data, texts):
+    """`data` (a canonical form or a serialisation) with the cut `texts` back in place of their markers.
+
+    Raises CutTextsMissing if a marker is not there exactly once.
+    """
+    if not texts:
+        return data
+    result = splice(data, texts)
+    if result is None:
+        raise CutTextsMissing()
+    return result
+
+
+def parse_without_long_texts(data, limits=edxml.DEFAULT_LIMITS, *, base64_only=False):
     """Parse edXML bytes with the attachments' base64 left out, where that can be shown exact.
 
     Returns (root, texts): texts are (bytes, marker bytes) for what was cut out, in document
     order, their markers standing in the tree as the texts' elements' only content
     (cut_long_texts, texts_in_place). Where that cannot be shown, the whole message is
     parsed and texts is empty. Refusals (size, DTD, not well-formed) are safe_fromstring's.
+
+    What is cut out is never parsed. A verifier parses the canonical bytes it digested; a
+    signer, which passes the texts on as they are, asks for `base64_only` (is_base64), so
+    anything else goes through the parser.
     """
     if len(data) <= limits.max_message_bytes:
         small, cuts = cut_long_texts(data, max_cuts=limits.max_attachments)
@@ -163,17 +175,32 @@ def parse_without_long_texts(data, limits=edxml.DEFAULT_LIMITS):
                 root = None  # parsing the whole message will say why
             if root is not None and texts_in_place(root, cuts):
                 view = memoryview(data)
-                return root, [(view[start:end], marker.encode("utf-8")) for marker, start, end in cuts]
+                texts = [(view[start:end], marker.encode("utf-8")) for marker, start, end in cuts]
+                if not base64_only or all(is_base64(text) for text, _ in texts):
+                    return root, texts
     return edxml.safe_fromstring(data, limits), ()
+
+
+def on_parsed(data, limits, work, *, base64_only=False):
+    """`work(root, texts)` on the message parsed without its long texts (parse_without_long_texts);
+    if a cut text goes missing on the way (CutTextsMissing), on the whole message parsed."""
+    root, texts = parse_without_long_texts(data, limits, base64_only=base64_only)
+    if texts:
+        try:
+            return work(root, texts)
+        except CutTextsMissing:
+            root = edxml.safe_fromstring(data, limits)  # the first tree was spent
+    return work(root, ())
 
 
 def cut_long_texts(data, name=PAYLOAD_NAME, max_cuts=edxml.DEFAULT_LIMITS.max_attachments):
     """Received bytes with the long texts after each start tag called `name` cut out.
 
     Returns (small document, cuts), cuts being (marker, start, end): `data[start:end]` was
-    replaced by the marker's UTF-8. More than `max_cuts` such texts: nothing is cut. A text is cut only if it has no character that parsing
-    or c14n would change (no reference, no markup, no CR, no ">"); whether each cut was an
-    element's whole text is for texts_in_place to say once the small document is parsed.
+    replaced by the marker's UTF-8. More than `max_cuts` such texts: nothing is cut. A text
+    is cut only if it has no character that parsing or c14n would change (no reference, no
+    markup, no CR, no ">"); whether each cut was an element's whole text is for
+    texts_in_place to say once the small document is parsed.
     """
     wanted = name.encode("ascii")
     pieces, cuts, pos, new_markers = [], [], 0, markers()

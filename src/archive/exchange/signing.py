@@ -238,14 +238,8 @@ class Signer:
         if not isinstance(data, (bytes, bytearray, str)):
             return self._sign_consumed(copy.deepcopy(data), ())
         data = data.encode("utf-8") if isinstance(data, str) else bytes(data)
-        try:
-            root, cut_texts = c14n.parse_without_long_texts(data, self.limits)
-            if not all(c14n.is_base64(text) for text, _ in cut_texts):
-                # What the parser never saw would go out as it is: let it see everything.
-                root, cut_texts = edxml.safe_fromstring(data, self.limits), ()
-            return self._sign_consumed(root, cut_texts)
-        except c14n.CutTextsMissing:
-            return self._sign_consumed(edxml.safe_fromstring(data, self.limits), ())
+        # What is cut out goes out unparsed: base64 only.
+        return c14n.on_parsed(data, self.limits, self._sign_consumed, base64_only=True)
 
     def _sign_consumed(self, root, cut_texts):
         signed, signer = self._sign(root, consume=True, cut_texts=cut_texts)
@@ -258,11 +252,7 @@ class Signer:
             if out is None:
                 signer.restore_texts()
                 out = edxml.to_bytes(signed)
-        if cut_texts:
-            out = c14n.splice(out, cut_texts)
-            if out is None:
-                raise c14n.CutTextsMissing()
-        return out
+        return c14n.with_texts(out, cut_texts)
 
 
 def sign_tree(root, key, cert, *, passphrase=None, limits=edxml.DEFAULT_LIMITS):
@@ -513,11 +503,7 @@ class _DocumentVerifier(XMLVerifier):
             prefixes = self._get_inclusive_ns_prefixes(c14n_transforms[0])
         else:
             algorithm, prefixes = _DEFAULT_REFERENCE_C14N, None
-        payload_c14n = self._c14n(root, algorithm=algorithm, inclusive_ns_prefixes=prefixes)
-        if texts:
-            payload_c14n = c14n.splice(payload_c14n, texts)
-            if payload_c14n is None:
-                raise c14n.CutTextsMissing()
+        payload_c14n = c14n.with_texts(self._c14n(root, algorithm=algorithm, inclusive_ns_prefixes=prefixes), texts)
         digest_value = _child(reference, "DigestValue")
         if edxml.decode_base64(digest_value.text, element="Reference/DigestValue") != self._get_digest(
             payload_c14n, digest_algorithm
@@ -555,12 +541,8 @@ def verify(data, *, allow_sha1=False, limits=edxml.DEFAULT_LIMITS):
     """
     if isinstance(data, str):
         data = data.encode("utf-8")
-    data = bytes(data)
-    root, texts = c14n.parse_without_long_texts(data, limits)  # this call's own tree; it is consumed below
-    try:
-        return _verify_tree(root, texts, allow_sha1)
-    except c14n.CutTextsMissing:
-        return _verify_tree(edxml.safe_fromstring(data, limits), (), allow_sha1)
+    # Each attempt parses a tree of its own and consumes it.
+    return c14n.on_parsed(bytes(data), limits, lambda root, texts: _verify_tree(root, texts, allow_sha1))
 
 
 def _verify_tree(root, texts, allow_sha1):
