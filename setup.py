@@ -55,6 +55,7 @@ setup(
         "holidays",
         "lxml",
         "signxml",
+        "pybase64",
         "cryptography",
         "requests",
         "pypdf",

@@ -254,7 +254,7 @@ def test_huge_text_node_is_too_large_not_a_crash():
 
 @pytest.mark.parametrize(
     "payload",
-    ["aGVsbG8", "aGVs*G8=", "aGVsbG8=aGVs", "aG=sbG8=", "aGVsbG8==", "aGVsbG8-", "aGV_bG8=", "####"],
+    ["aGVsbG8", "aGVs*G8=", "aGVsbG8=aGVs", "aG=sbG8=", "aGVsbG8==", "aGVsbG8-", "aGV_bG8=", "####", "aGVsbG8h===="],
 )
 def test_malformed_base64_is_refused(payload):
     data = build_bytes(sample_edoc(attachments=[Attachment("a.txt", b"hello")]))
@@ -263,6 +263,17 @@ def test_malformed_base64_is_refused(payload):
         edxml.parse(data)
     assert exc.value.reason_code == "bad_base64"
     assert "ContentTransferEncoded" in str(exc.value)
+
+
+@pytest.mark.parametrize(
+    ("payload", "reason"),
+    [("aGVs*G8=", "Only base64 data is allowed"), ("aG=sbG8=", "Discontinuous padding"),
+     ("aGVsbG8h====", "padding beyond the end")],
+)
+def test_malformed_base64_says_what_is_wrong(payload, reason):
+    data = build_bytes(sample_edoc(attachments=[Attachment("a.txt", b"hello")]))
+    with pytest.raises(BadBase64, match=reason):
+        edxml.parse(data.replace(base64.b64encode(b"hello"), payload.encode("latin-1")))
 
 
 def test_wrapped_base64_lines_are_accepted():

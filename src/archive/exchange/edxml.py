@@ -1,13 +1,14 @@
 """Build, safely parse and structurally check edXML messages (QCVN 102:2016/BTTTT)."""
 
-import base64
 import binascii
+import contextlib
 import contextvars
 import re
 import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
+import pybase64
 from lxml import etree
 
 from .errors import BAD_BASE64, DTD_FORBIDDEN, MALFORMED, TOO_LARGE, ExchangeError
@@ -299,12 +300,25 @@ def _names(name):
     return (q(name), name)
 
 
-# While validate() runs: parent element -> {local name: [children in edXML's namespace or
+# While validate() or read_tree() runs: parent element -> {local name: [children in edXML's namespace or
 # none, in document order]}. validate() asks each parent for a dozen names and one lxml
 # iterchildren() with tags costs as much as reading all of a parent's children once.
 # Per context (so per thread), and only for a tree that nothing changes meanwhile.
 _CHILD_INDEX = contextvars.ContextVar("edxml_child_index", default=None)
 _NS_PREFIX = f"{{{NS}}}"
+
+
+@contextlib.contextmanager
+def _child_index():
+    """Index children (see _CHILD_INDEX) until the block ends; inside another such block, share its index."""
+    if _CHILD_INDEX.get() is not None:
+        yield
+        return
+    token = _CHILD_INDEX.set({})
+    try:
+        yield
+    finally:
+        _CHILD_INDEX.reset(token)
 
 
 def _indexed_children(index, el):
@@ -426,6 +440,15 @@ def safe_fromstring(data, limits=DEFAULT_LIMITS):
 _WHITESPACE = b" \t\r\n"
 
 
+def _base64_fault(compact):
+    """What is wrong with base64 that pybase64 refused, in CPython's words where it has them."""
+    try:
+        binascii.a2b_base64(compact, strict_mode=True)
+    except (binascii.Error, ValueError) as exc:
+        return str(exc)
+    return "padding beyond the end of the data"
+
+
 def decode_base64(text, *, element="Attachment/ContentTransferEncoded", max_bytes=None):
     """Strict base64: only the standard alphabet, correct padding; whitespace (line wrapping) ignored."""
     raw = text.encode("ascii", "replace") if isinstance(text, str) else bytes(text or b"")
@@ -437,10 +460,10 @@ def decode_base64(text, *, element="Attachment/ContentTransferEncoded", max_byte
     if len(compact) % 4:
         raise BadBase64(f"{element}: malformed base64 (length not a multiple of 4)", element=element)
     try:
-        # strict_mode rejects characters outside the alphabet and misplaced padding.
-        data = binascii.a2b_base64(compact, strict_mode=True)
-    except (binascii.Error, ValueError) as exc:
-        raise BadBase64(f"{element}: malformed base64: {exc}", element=element) from None
+        # validate: only the alphabet, padding only at the end (SIMD, some 40 times CPython's speed).
+        data = pybase64.b64decode(compact, validate=True)
+    except (binascii.Error, ValueError):
+        raise BadBase64(f"{element}: malformed base64: {_base64_fault(compact)}", element=element) from None
     if max_bytes is not None and len(data) > max_bytes:
         raise MessageTooLarge(f"{element}: attachment is {len(data)} bytes, limit is {max_bytes}", element=element)
     return data
@@ -606,7 +629,7 @@ def build_edoc(msg, *, now=None):
         _sub(a, "ContentId", cid)
         _sub(a, "AttachmentName", att.name)
         _sub(a, "ContentType", att.content_type)
-        _sub(a, "ContentTransferEncoded", base64.b64encode(att.data).decode("ascii"))
+        _sub(a, "ContentTransferEncoded", pybase64.b64encode_as_string(att.data))
     return root
 
 
@@ -717,11 +740,8 @@ def validate(root, limits=DEFAULT_LIMITS):
     Checks structure and formats only; attachment base64 and sizes are checked when parsing.
     Returns the message type (`edoc` or `status`).
     """
-    token = _CHILD_INDEX.set({})
-    try:
+    with _child_index():
         return _validate(root, limits)
-    finally:
-        _CHILD_INDEX.reset(token)
 
 
 def _validate(root, limits):
@@ -927,6 +947,11 @@ def read_attachments(root, limits=DEFAULT_LIMITS, *, decode=True):
 
 def read_tree(root, limits=DEFAULT_LIMITS, *, decode_attachments=True):
     """Validate a parsed tree and turn it into an EdocMessage or StatusMessage."""
+    with _child_index():  # reading asks for the children validate() has already indexed
+        return _read_tree(root, limits, decode_attachments)
+
+
+def _read_tree(root, limits, decode_attachments):
     kind = validate(root, limits)
     header = child(child(root, "edXMLEnvelope"), "edXMLHeader")
     if kind == STATUS:
