@@ -57,11 +57,20 @@ def markers():
 def splice(skeleton, spliced):
     """`skeleton` with each (text bytes, marker bytes) marker replaced by the text, in one pass.
 
-    None unless each marker is there exactly once, in order: the markers share a stem
-    (see markers()), found exactly as many times as there are markers.
+    None unless each marker is there exactly once, in order (see splice_parts).
+    """
+    parts = splice_parts(skeleton, spliced)
+    return None if parts is None else b"".join(parts)
+
+
+def splice_parts(skeleton, spliced):
+    """The pieces of splice()'s result, in order, without joining them (None where it gives None).
+
+    Each marker must be there exactly once, in order: the markers share a stem (see
+    markers()), found exactly as many times as there are markers.
     """
     if not spliced:
-        return skeleton
+        return [skeleton]
     stem = spliced[0][1][:STEM_BYTES]
     if skeleton.count(stem) != len(spliced):
         return None
@@ -73,7 +82,7 @@ def splice(skeleton, spliced):
         parts += (skeleton[pos:at], text)
         pos = at + len(marker)
     parts.append(skeleton[pos:])
-    return b"".join(parts)
+    return parts
 
 
 class FastC14N:
@@ -146,12 +155,18 @@ def with_texts(data, texts):
 
     Raises CutTextsMissing if a marker is not there exactly once.
     """
-    if not texts:
-        return data
-    result = splice(data, texts)
-    if result is None:
+    return b"".join(parts_with_texts(data, texts)) if texts else data
+
+
+def parts_with_texts(data, texts):
+    """with_texts' result as its pieces in order (hash them, or join them), without the copy.
+
+    Raises CutTextsMissing if a marker is not there exactly once.
+    """
+    parts = splice_parts(data, texts)
+    if parts is None:
         raise CutTextsMissing()
-    return result
+    return parts
 
 
 def parse_without_long_texts(data, limits=edxml.DEFAULT_LIMITS, *, base64_only=False):
@@ -244,7 +259,13 @@ def texts_in_place(root, cuts, tags=PAYLOAD_TAGS):
     """
     if (root.getroottree().docinfo.encoding or "").upper() != "UTF-8":
         return False
-    waiting = {marker for marker, _, _ in cuts}
+    return markers_in_place(root, [marker for marker, _, _ in cuts], tags)
+
+
+def markers_in_place(root, markers, tags=PAYLOAD_TAGS):
+    """True if each marker (str) is the whole content of an element named by `tags` (that none
+    is anywhere else is for splice() to say, which counts them in the bytes)."""
+    waiting = set(markers)
     for el in root.iter(*tags):
         if el.text in waiting and not len(el):
             waiting.discard(el.text)

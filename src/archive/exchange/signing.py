@@ -10,17 +10,20 @@ from functools import lru_cache
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.hashes import Hash
 from cryptography.hazmat.primitives.asymmetric import rsa
 from lxml import etree
 from signxml import SignatureConfiguration, SignatureReference, XMLSigner, XMLVerifier
 from signxml import exceptions as sx_exc
 from signxml.algorithms import CanonicalizationMethod, DigestAlgorithm, SignatureConstructionMethod, SignatureMethod
+from signxml.algorithms import digest_algorithm_implementations
 from signxml.util import _remove_sig
 from signxml.util import namespaces as sx_namespaces
 from signxml.util import strip_pem_header
 
 from . import c14n, edxml
 from .errors import MALFORMED, TAMPERED, WEAK_ALGORITHM, WRAPPING, ExchangeError
+from .signed_data import SignedData
 
 DS = edxml.DS_NS
 ENVELOPED = SignatureConstructionMethod.enveloped.value
@@ -71,17 +74,25 @@ class SignatureRefused(ExchangeError):
 
 @dataclass(frozen=True)
 class VerifiedMessage:
-    """What a valid signature covers. `tree` is the signed content only (the Signature removed):
-    the canonical bytes that were digested, parsed (see _DocumentVerifier._signed_tree); never
-    read anything from the input tree."""
+    """What a valid signature covers: `signed`, the canonical bytes that were digested, parsed
+    (signed_data.SignedData), the Signature removed; never read anything from the input tree."""
 
-    tree: etree._Element
+    signed: SignedData = field(repr=False)
     certificate: x509.Certificate
     algorithm: str
     digest_algorithm: str
     weak: bool
     weaknesses: tuple = ()
     chain: tuple = field(default=(), repr=False)
+
+    @property
+    def tree(self):
+        """The signed content as one tree (parsed when first read)."""
+        return self.signed.tree
+
+    def read(self, limits=edxml.DEFAULT_LIMITS):
+        """The edXML message in the signed content."""
+        return self.signed.read(limits)
 
     @property
     def signer_subject(self):
@@ -443,8 +454,9 @@ class _DocumentVerifier(XMLVerifier):
     4. the signed data is the canonical bytes that were digested, parsed (as signxml returns it).
 
     The document may be the received one with its long texts cut out (c14n.parse_without_long_texts):
-    their bytes are then spliced into the canonical form in place of their markers, so what
-    is digested and parsed in 3 and 4 is the canonical form of the received document.
+    their bytes then take the place of their markers in the canonical form, so what is
+    digested in 3 is the canonical form of the received document; in 4 the texts, when
+    they are strict base64, are decoded beside the rest parsed (signed_data.SignedData).
 
     signxml's first step, checking the Signature against the XML Signature schema, is
     _check_signature_policy's shape check here: the schema's order for the elements accepted,
@@ -465,7 +477,7 @@ class _DocumentVerifier(XMLVerifier):
         return None
 
     def verify_document(self, root, signature, certificate, signature_method, digest_algorithm, texts=()):
-        """Verify `signature` (the only one in `root`) with `certificate`'s key; returns the signed tree.
+        """Verify `signature` (the only one in `root`) with `certificate`'s key; returns the SignedData.
 
         `signature_method` and `digest_algorithm` are the ones the policy accepted; the
         verified SignedInfo must name the same. `texts` are (bytes, marker bytes) for the
@@ -503,15 +515,14 @@ class _DocumentVerifier(XMLVerifier):
             prefixes = self._get_inclusive_ns_prefixes(c14n_transforms[0])
         else:
             algorithm, prefixes = _DEFAULT_REFERENCE_C14N, None
-        payload_c14n = c14n.with_texts(self._c14n(root, algorithm=algorithm, inclusive_ns_prefixes=prefixes), texts)
+        skeleton = self._c14n(root, algorithm=algorithm, inclusive_ns_prefixes=prefixes)
+        parts = c14n.parts_with_texts(skeleton, texts)  # the canonical form, in pieces
         digest_value = _child(reference, "DigestValue")
-        if edxml.decode_base64(digest_value.text, element="Reference/DigestValue") != self._get_digest(
-            payload_c14n, digest_algorithm
-        ):
+        if edxml.decode_base64(digest_value.text, element="Reference/DigestValue") != _digest(parts, digest_algorithm):
             raise sx_exc.InvalidDigest("Digest mismatch for the reference to the whole document")
         # Only the signed data: the canonical bytes, parsed (no comments, no split text).
         try:
-            return self._fromstring(payload_c14n)
+            return SignedData.parse(skeleton, parts, texts)
         except etree.XMLSyntaxError:
             return None
 
@@ -530,6 +541,14 @@ class _DocumentVerifier(XMLVerifier):
         if _child(references[0], "DigestValue") is None:
             raise sx_exc.InvalidInput("Reference/DigestValue: missing")
         return references[0]
+
+
+def _digest(parts, digest_algorithm):
+    # signxml's _get_digest, over the pieces of the canonical form rather than their join.
+    hasher = Hash(digest_algorithm_implementations[digest_algorithm]())
+    for part in parts:
+        hasher.update(part)
+    return hasher.finalize()
 
 
 def verify(data, *, allow_sha1=False, limits=edxml.DEFAULT_LIMITS):
@@ -552,7 +571,7 @@ def _verify_tree(root, texts, allow_sha1):
     verifier = _DocumentVerifier()
     verifier._parser = edxml.parser()  # signxml's parser for what it parses (SignedInfo, signed data)
     try:
-        tree = verifier.verify_document(root, sig, certs[0], method, digest, texts)
+        signed = verifier.verify_document(root, sig, certs[0], method, digest, texts)
     except sx_exc.InvalidDigest as exc:
         _refuse(TAMPERED, f"signed content was altered: {exc}")
     except sx_exc.InvalidSignature as exc:
@@ -565,10 +584,10 @@ def _verify_tree(root, texts, allow_sha1):
         etree.LxmlError,
     ) as exc:
         _refuse(MALFORMED, f"signature could not be processed: {exc}")
-    if tree is None:
+    if signed is None:
         _refuse(MALFORMED, "signed content is not XML")
     return VerifiedMessage(
-        tree=tree,
+        signed=signed,
         certificate=certs[0],
         algorithm=alg_name,
         digest_algorithm=digest_name,

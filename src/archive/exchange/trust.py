@@ -147,7 +147,7 @@ class TrustStore:
         try:
             verified = signing.verify(data, allow_sha1=allow_sha1, limits=limits)
             # Everything below reads the signed content only.
-            msg = edxml.read_tree(verified.tree, limits)
+            msg = verified.read(limits)
         except RefusedMessage:
             raise
         except ExchangeError as exc:
