@@ -77,7 +77,7 @@ class SiteProcess:
                                  os.path.join(SCRIPTS, "create_site.py")], env=env, cwd=ROOT,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
-    def start(self, timeout=120):
+    def start(self, timeout=300):
         """Serve the site; raises RuntimeError (with the log's end) if it does not answer in time."""
         log = open(os.path.join(self.home, "log", "wsgi.log"), "ab")
         self.zope = subprocess.Popen([os.path.join(BIN, "runwsgi"), os.path.join(self.home, "etc", "zope.ini")],

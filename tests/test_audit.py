@@ -346,7 +346,7 @@ class TestPeriodicSealing(AuditTestCase):
         })
         worker.start()
         try:
-            deadline = time.time() + 60
+            deadline = time.time() + 180  # includes the worker and its beat starting on a busy machine
             while time.time() < deadline and any("hash" not in entry for entry in self.stored().values()):
                 time.sleep(1)
             self.assertFalse([key for key, entry in self.stored().items() if "hash" not in entry], worker.log())

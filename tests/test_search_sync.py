@@ -30,6 +30,9 @@ from helpers import dossier_fields
 CELERY = os.path.join(os.path.dirname(sys.executable), "celery")
 
 
+SYNC_ENV = ("ARCHIVE_ES_URL", "ARCHIVE_BROKER_URL", "ARCHIVE_ES_PREFIX")
+
+
 class Worker:
     """A Celery worker process with the periodic drain built in."""
 
@@ -82,6 +85,7 @@ class TestSearchSync(unittest.TestCase):
         self.portal = self.layer["portal"]
         self.url = f"http://{self.layer['host']}:{self.layer['port']}/plone"
         self.prefix = f"t{int(time.time() * 1000) % 10**9}"
+        self.addCleanup(lambda: [os.environ.pop(name, None) for name in SYNC_ENV])  # also if setUp fails
         os.environ.update(ARCHIVE_ES_URL=self.es.url, ARCHIVE_BROKER_URL=self.redis.url, ARCHIVE_ES_PREFIX=self.prefix)
         build_province(self.portal)
         self.worker = Worker({
@@ -89,12 +93,8 @@ class TestSearchSync(unittest.TestCase):
             "ARCHIVE_SERVICE_AUTH": f"{SITE_OWNER_NAME}:{SITE_OWNER_PASSWORD}",
             "ARCHIVE_ES_URL": self.es.url, "ARCHIVE_ES_PREFIX": self.prefix, "ARCHIVE_DRAIN_EVERY": "2",
         })
+        self.addCleanup(self.worker.close)
         self.worker.start()
-
-    def tearDown(self):
-        self.worker.close()
-        for name in ("ARCHIVE_ES_URL", "ARCHIVE_BROKER_URL", "ARCHIVE_ES_PREFIX"):
-            os.environ.pop(name, None)
 
     # -- helpers -------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 try:
     import archive.exchange  # noqa: F401
@@ -70,7 +70,7 @@ def make_cert(key, cn, not_before=None, not_after=None):
 
 
 def sample_edoc(sender=H41, receiver=H49, *, attachments=None, trace_time=None, subject=None, **kw):
-    today = date.today()
+    today = now_vn().date()  # the date in Vietnam, as a promulgation date is
     return edxml.EdocMessage(
         from_=edxml.Organization(sender, "UBND tỉnh Nghệ An", organ_add="16 Trường Thi, Vinh", email="vt@nghean.gov.vn"),
         to=[edxml.Organization(receiver, "UBND tỉnh Quảng Ninh")],

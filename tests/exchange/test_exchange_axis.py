@@ -1,7 +1,7 @@
 """Reference document axis and its client, end to end over HTTP on 127.0.0.1."""
 
 import json
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 
 import pytest
 from exchange_helpers import G09, H41, H49, now_vn, sample_edoc, signed_edoc
@@ -84,7 +84,7 @@ def test_send_list_get_ack(axis, a, b, nghe_an, quang_ninh):
 
     # B answers with a status message, routed by ResponseFor/OrganId back to A.
     st = edxml.StatusMessage(
-        response_for=edxml.ResponseFor(H41, "45/QĐ-UBND", date.today(), item.document_id),
+        response_for=edxml.ResponseFor(H41, "45/QĐ-UBND", now_vn().date(), item.document_id),
         from_=edxml.Organization(H49),
         status_code="03",
         timestamp=now_vn(),

@@ -175,9 +175,9 @@ def test_splicing_many_texts_takes_one_pass():
     new_markers = c14n.markers()
     marks = [next(new_markers).encode() for _ in range(3000)]
     skeleton = b"".join(b"x" * 3000 + m for m in marks) + b"y" * 5_000_000
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time: other processes do not count
     out = c14n.splice(skeleton, [(b"T", m) for m in marks])
-    assert time.perf_counter() - start < 1.0
+    assert time.process_time() - start < 3.0  # quadratic splicing took minutes
     assert out == b"x" * 3000 + b"T" + out[3001:] and out.count(b"T") == 3000 and len(out) == 3001 * 3000 + 5_000_000
 
 

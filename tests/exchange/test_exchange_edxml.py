@@ -210,11 +210,11 @@ LAUGHS = b"""<?xml version="1.0"?>
     ids=["xxe", "billion-laughs", "plain-doctype", "external-dtd", "public-dtd"],
 )
 def test_any_dtd_is_forbidden(doc):
-    start = time.perf_counter()
+    start = time.process_time()
     with pytest.raises(ForbiddenDTD) as exc:
         edxml.parse(doc)
     assert exc.value.reason_code == "dtd_forbidden"
-    assert time.perf_counter() - start < 1.0
+    assert time.process_time() - start < 3.0  # no entity expansion
     assert "root:" not in str(exc.value)  # nothing of /etc/passwd leaks into the error
 
 

@@ -119,7 +119,7 @@ class TestExchangeEndToEnd(unittest.TestCase):
         self.addCleanup(self.cleanup)
         creations = [self.a.create(), self.b.create()]
         for site, process in zip((self.a, self.b), creations):
-            output = process.communicate(timeout=240)[0].decode("utf-8", "replace")
+            output = process.communicate(timeout=600)[0].decode("utf-8", "replace")
             self.assertEqual(process.returncode, 0, output[-3000:])
         for site in (self.a, self.b):
             site.start()
@@ -160,7 +160,7 @@ class TestExchangeEndToEnd(unittest.TestCase):
         second, second_files = self.legal_document("16/2025/QĐ-UBND", {"quyet-dinh-16.pdf": "Quyet dinh 16"})
         sent = self.a.ok("POST", first + "/@exchange-send", OFFICER, json={"to": [B]})
         try:
-            wait_for(lambda: len(self.incoming()) == 1, 60, "B never registered the document")
+            wait_for(lambda: len(self.incoming()) == 1, 180, "B never registered the document")  # workers starting
         except AssertionError:
             raise AssertionError(self.a.log("worker.log") + "\n----\n" + self.b.log("worker.log"))
         [item] = self.incoming()
@@ -179,22 +179,22 @@ class TestExchangeEndToEnd(unittest.TestCase):
         b_history = self.b.ok("GET", item["@id"] + "/@exchange-history", OFFICER)
         self.assertEqual(b_history["exchange_document_id"], sent["document_id"])
         # A sees 01 (automatic), then 03 and 06 as B's officer acts.
-        wait_for(lambda: "01" in self.a.received_codes(first), 40, "A never saw 01")
+        wait_for(lambda: "01" in self.a.received_codes(first), 120, "A never saw 01")
         self.b.ok("POST", item["@id"] + "/@exchange-status", OFFICER, json={"code": "03", "description": "Đã vào sổ"})
-        wait_for(lambda: "03" in self.a.received_codes(first), 40, "A never saw 03")
+        wait_for(lambda: "03" in self.a.received_codes(first), 120, "A never saw 03")
         self.b.ok("POST", item["@id"] + "/@exchange-status", OFFICER, json={"code": "06", "description": "Hoàn thành"})
-        wait_for(lambda: self.a.received_codes(first) == ["01", "03", "06"], 40, "A never saw 06")
+        wait_for(lambda: self.a.received_codes(first) == ["01", "03", "06"], 120, "A never saw 06")
 
         # A revokes it with a reason: B keeps the item, marked revoked, and agrees (15).
         revoked = self.a.ok("POST", first + "/@exchange-send", OFFICER,
                             json={"business": "revocation", "reason": "Ban hành nhầm đối tượng"})
         self.assertEqual((revoked["document_id"], revoked["to"]), (sent["document_id"], [B]))
         wait_for(lambda: self.b.ok("GET", item["@id"] + "/@exchange-history", OFFICER).get("exchange_state")
-                 == "revoked", 60, "B never applied the revocation")
+                 == "revoked", 120, "B never applied the revocation")
         b_history = self.b.ok("GET", item["@id"] + "/@exchange-history", OFFICER)
         self.assertEqual(b_history["exchange_state_reason"], "Ban hành nhầm đối tượng")
         self.assertEqual([e["business"] for e in b_history["evidence_log"]], ["new", "revocation"])
-        wait_for(lambda: self.a.received_codes(first) == ["01", "03", "06", "15"], 40, "A never saw 15")
+        wait_for(lambda: self.a.received_codes(first) == ["01", "03", "06", "15"], 120, "A never saw 15")
 
         # The axis goes down mid-send: the message waits in A's outbox, then arrives once.
         port = self.axis.port
@@ -205,8 +205,8 @@ class TestExchangeEndToEnd(unittest.TestCase):
         self.assertEqual(self.a.ok("GET", "/@exchange-outbox")["pending"], 1)
         self.assertEqual(len(self.incoming()), 1)
         self.axis = BackgroundServer(self.axis_db, port=port)
-        wait_for(lambda: len(self.incoming()) == 2, 90, "the delayed document never arrived")
-        wait_for(lambda: "01" in self.a.received_codes(second), 40, "A never saw 01 for the delayed document")
+        wait_for(lambda: len(self.incoming()) == 2, 180, "the delayed document never arrived")
+        wait_for(lambda: "01" in self.a.received_codes(second), 120, "A never saw 01 for the delayed document")
         self.assertEqual(self.a.ok("GET", "/@exchange-outbox")["pending"], 0)
         late = [i for i in self.incoming() if i["@id"] != item["@id"]][0]
         late = self.b.ok("GET", late["@id"], OFFICER)

@@ -32,6 +32,11 @@ STRANGER = "000.00.00.G09"
 ENV = ("ARCHIVE_EXCHANGE_ORGAN_ID", "ARCHIVE_EXCHANGE_KEY", "ARCHIVE_EXCHANGE_CERT", "ARCHIVE_BROKER_URL")
 
 
+def _unset(names):
+    for name in names:
+        os.environ.pop(name, None)
+
+
 def edoc(sender, receiver, subject="Về việc phối hợp cấp phép xây dựng", number="45", attachments=None):
     return edxml.EdocMessage(
         from_=edxml.Organization(sender, "Sở Tư pháp"), to=[edxml.Organization(receiver)],
@@ -76,6 +81,7 @@ class ExchangeSiteBase(unittest.TestCase):
     def setUp(self):
         self.portal = self.layer["portal"]
         self.url = f"http://{self.layer['host']}:{self.layer['port']}/plone"
+        self.addCleanup(_unset, ENV)  # also when setUp fails half way (tearDown would not run)
         os.environ.update(ARCHIVE_EXCHANGE_ORGAN_ID=AGENCY, ARCHIVE_EXCHANGE_KEY=self.a.key_path,
                           ARCHIVE_EXCHANGE_CERT=self.a.cert_path)
         os.environ.pop("ARCHIVE_BROKER_URL", None)  # no worker here: the outbox is read directly
@@ -100,10 +106,6 @@ class ExchangeSiteBase(unittest.TestCase):
         # The test thread's connection still sees the site as of its last commit; without a new
         # transaction a write here conflicts with the server's (both may add the same catalog minute).
         transaction.begin()
-
-    def tearDown(self):
-        for name in ENV:
-            os.environ.pop(name, None)
 
     def call(self, method, path, user=None, **kwargs):
         auth = (SITE_OWNER_NAME, SITE_OWNER_PASSWORD) if user == "admin" else ((user, PASSWORD) if user else None)
