@@ -7,10 +7,14 @@ raise ``SearchUnavailable`` (retry later); other refusals raise ``SearchError``.
 """
 
 import json
+import time
 
 import requests
 
 from archive.search import mapping
+
+# How long an index the alias has left stays, for searches already on their way to it.
+OLD_INDEX_GRACE_SECONDS = 3
 
 
 class SearchError(Exception):
@@ -178,13 +182,16 @@ class SearchClient:
         """Point ``alias`` at ``index`` only, in one atomic ``_aliases`` call.
 
         Searches through the alias see the old index until the new one, never
-        nothing.  Returns the indices the alias left; deletes them if ``delete_old``.
+        nothing.  Returns the indices the alias left; deletes them if ``delete_old``,
+        after OLD_INDEX_GRACE_SECONDS: a search that resolved the alias to an old index
+        just before the swap must still find it there.
         """
         old = [name for name in self.alias_indices(alias) if name != index]
         actions = [{"remove": {"index": name, "alias": alias}} for name in old]
         actions.append({"add": {"index": index, "alias": alias, "is_write_index": True}})
         self.request("POST", "/_aliases", body={"actions": actions})
-        if delete_old:
+        if delete_old and old:
+            time.sleep(OLD_INDEX_GRACE_SECONDS)
             for name in old:
                 self.delete_index(name)
         return old
