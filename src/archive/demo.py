@@ -231,7 +231,7 @@ def create_legal_documents(portal, rng, count=40):
         if created and number % 5 == 1:
             fields["based_on"] = [created[0].number_notation]
         if number == count - 1:
-            fields["effective_from"] = date(2027, 1, 1)  # not yet in force
+            fields["effective_from"] = clock.now().date() + timedelta(days=365)  # not yet in force, whenever the demo runs
         doc_id = notation.replace("/", "-").replace("Đ", "D").lower()
         doc = api.content.create(container=portal["legal-documents"], type="LegalDocument", id=doc_id, **fields)
         api.content.create(container=doc, type="ArchiveAttachment", id="toan-van", title=f"Toàn văn {notation}",

@@ -1,7 +1,7 @@
 """Effect status of a legal document, from its own dates and the documents acting on it."""
-from datetime import date
-
 from Products.CMFCore.utils import getToolByName
+
+from archive.content import clock
 
 # Relation fields of LegalDocument, in the order their effect on the target prevails.
 RELATION_FIELDS = ("replaces", "repeals", "suspends", "amends", "guides", "based_on")
@@ -47,7 +47,7 @@ def acting_documents(doc):
 
 
 def effect_status(doc, today=None):
-    today = today or date.today()
+    today = today or clock.now().date()  # the province's date, whatever the server's zone
     start = getattr(doc, "effective_from", None) or getattr(doc, "issue_date", None)
     if start is not None and start > today:
         return "not_yet_in_force"
@@ -63,3 +63,23 @@ def effect_status(doc, today=None):
         if status in effects:
             return status
     return "in_force"
+
+
+def refresh_effect_statuses(portal):
+    """Reindex the legal documents whose effect status the calendar has changed.
+
+    The catalog keeps the status computed when a document was last indexed, but a day
+    reached (its entry into force, its expiry, that of a document acting on it) changes the
+    status without anyone editing anything; searches filtering on it would be wrong from
+    that day. Returns [(uid, catalogued status, current status)] for those reindexed.
+    """
+    catalog = getToolByName(portal, "portal_catalog")
+    today = clock.now().date()
+    changed = []
+    for brain in catalog.unrestrictedSearchResults(portal_type="LegalDocument"):
+        doc = brain._unrestrictedGetObject()
+        current = effect_status(doc, today)
+        if current != brain.effect_status:
+            doc.reindexObject(idxs=["effect_status"])
+            changed.append((brain.UID, brain.effect_status, current))
+    return changed

@@ -15,7 +15,6 @@ both ways (a legal document also names what it replaces in its `replaces` field,
 relation the effect statuses read). Every check runs before the first write.
 """
 import hashlib
-from datetime import date
 
 from persistent.list import PersistentList
 from persistent.mapping import PersistentMapping
@@ -28,6 +27,7 @@ from zope.event import notify
 from zope.lifecycleevent import ObjectModifiedEvent
 
 from archive.audit import exchange as audit
+from archive.content import clock
 from archive.content import intake
 from archive.content import sequences
 from archive.content.vocabularies import LEGAL_DOCUMENT_TYPES
@@ -296,7 +296,7 @@ def _register(accepted, msg, data, settings):
     reply = _reply(document_id, sender, "01", "Đã đến / arrived", settings)
     portal = api.portal.get()
     inbox = ensure_exchange_site(portal, settings.organ_id)
-    today = date.today()
+    today = clock.now().date()  # arrival numbers restart with the province's year
     number = sequences.next_number(inbox, f"arrival-{today.year}")
     with api.env.adopt_roles(["Manager"]):
         name = f"arrival-{today.year}-{number:06d}"
