@@ -1,7 +1,16 @@
 """Every archive type through plone.restapi over real HTTP; bad input gets 400 and stores nothing."""
+import os
+from datetime import timedelta
+
+import transaction
+from archive.content import clock
+from archive.tasks.legal import refresh_effect
 from helpers import AGENCY
 from helpers import RestTestCase
 from helpers import dossier_fields
+from plone import api
+from plone.app.testing import SITE_OWNER_NAME
+from plone.app.testing import SITE_OWNER_PASSWORD
 
 
 class TestDossierOverRest(RestTestCase):
@@ -182,3 +191,38 @@ class TestResultAndLegalDocumentOverRest(RestTestCase):
         self.assertEqual(self.call("GET", old["@id"]).json()["effect_status"]["token"], "wholly_expired")
         search = self.call("GET", "/@search", params={"portal_type": "LegalDocument", "effect_status": "wholly_expired"})
         self.assertEqual([i["@id"] for i in search.json()["items"]], [old["@id"]])
+
+    def test_effect_status_follows_the_calendar(self):
+        """A document published to enter into force tomorrow is found as not yet in force; once
+        its day has come, the hourly refresh puts it among those in force, though nobody edited it."""
+        today = clock.now().date()
+        created = self.call("POST", "/legal-documents", "drafter", json={
+            "@type": "LegalDocument", "document_type": "provincial_committee_decision", "number_notation": "07/2026/QĐ-UBND",
+            "title": "Quy định về phí thẩm định", "issuing_body": "UBND tỉnh Nghệ An", "signer": "Lê Hồng Vinh",
+            "issue_date": (today - timedelta(days=5)).isoformat(), "effective_from": (today + timedelta(days=1)).isoformat()})
+        self.assertEqual(created.status_code, 201, created.text)
+        url = created.json()["@id"]
+        for path, user in (("submit", "drafter"), ("approve", "reviewer"), ("publish", "approver")):
+            self.assertEqual(self.call("POST", url + "/@workflow/" + path, user).status_code, 200, path)
+
+        def found(status):
+            answer = self.call("GET", "/@search", "admin", params={"portal_type": "LegalDocument", "effect_status": status})
+            return [item["@id"] for item in answer.json()["items"]]
+
+        self.assertEqual(found("not_yet_in_force"), [url])
+        # The day comes: what changes is only how its date stands to today.
+        transaction.begin()
+        doc = api.content.get(path="/legal-documents/" + url.rsplit("/", 1)[1])
+        doc.effective_from = today
+        transaction.commit()
+        self.assertEqual((found("not_yet_in_force"), found("in_force")), ([url], []))  # the catalog has not seen it
+
+        self.assertEqual(self.call("POST", "/@legal-effect-refresh", "drafter").status_code, 401)
+        os.environ.update(ARCHIVE_SITE_URL=self.url, ARCHIVE_SERVICE_AUTH=f"{SITE_OWNER_NAME}:{SITE_OWNER_PASSWORD}")
+        try:
+            first, again = refresh_effect(), refresh_effect()  # what the worker runs every hour
+        finally:
+            os.environ.pop("ARCHIVE_SITE_URL"), os.environ.pop("ARCHIVE_SERVICE_AUTH")
+        self.assertEqual(first["changed"], [{"uid": doc.UID(), "was": "not_yet_in_force", "now": "in_force"}])
+        self.assertEqual(again["changed"], [])
+        self.assertEqual((found("not_yet_in_force"), found("in_force")), ([], [url]))

@@ -15,6 +15,8 @@ from celery import Celery
 
 DRAIN_EVERY_SECONDS = float(os.environ.get("ARCHIVE_DRAIN_EVERY", "10"))
 SEAL_EVERY_SECONDS = float(os.environ.get("ARCHIVE_SEAL_EVERY", "60"))
+# Effect statuses change when a day is reached; checking hourly puts them right within the hour.
+EFFECT_EVERY_SECONDS = float(os.environ.get("ARCHIVE_EFFECT_EVERY", "3600"))
 # The exchange runs only on workers given an axis (ARCHIVE_AXIS_URL; see tasks/exchange.py).
 EXCHANGE_EVERY_SECONDS = float(os.environ.get("ARCHIVE_EXCHANGE_EVERY", "10"))
 EXCHANGE_SCHEDULE = {
@@ -23,7 +25,7 @@ EXCHANGE_SCHEDULE = {
 } if os.environ.get("ARCHIVE_AXIS_URL") else {}
 
 app = Celery("archive", broker=os.environ.get("ARCHIVE_BROKER_URL", "redis://127.0.0.1:6379/0"),
-             include=["archive.tasks.search", "archive.tasks.exchange", "archive.tasks.audit"])
+             include=["archive.tasks.search", "archive.tasks.exchange", "archive.tasks.audit", "archive.tasks.legal"])
 app.conf.update(
     task_acks_late=True,  # a worker killed mid-batch leaves the message for another
     task_reject_on_worker_lost=True,
@@ -32,5 +34,6 @@ app.conf.update(
     broker_connection_retry_on_startup=True,
     beat_schedule={"drain-search-outbox": {"task": "archive.search.drain", "schedule": DRAIN_EVERY_SECONDS},
                    "seal-audit-journal": {"task": "archive.audit.seal", "schedule": SEAL_EVERY_SECONDS},
+                   "refresh-legal-effect": {"task": "archive.legal.refresh_effect", "schedule": EFFECT_EVERY_SECONDS},
                    **EXCHANGE_SCHEDULE},
 )
