@@ -16,6 +16,7 @@ import requests
 from archive.exchange.axis_client import AxisClient
 from archive.exchange.axis_client import PermanentAxisError
 from archive.exchange.axis_client import TransientAxisError
+from archive.tasks import site
 from archive.tasks.app import app
 
 logger = logging.getLogger("archive.tasks.exchange")
@@ -24,10 +25,9 @@ HEADERS = {"Accept": "application/json"}
 
 
 def config():
-    user, _, password = os.environ["ARCHIVE_SERVICE_AUTH"].partition(":")
     return {
-        "site": os.environ["ARCHIVE_SITE_URL"].rstrip("/"),
-        "auth": (user, password),
+        "site": site.site_url(),
+        "auth": site.service_auth(),
         "axis": os.environ["ARCHIVE_AXIS_URL"],
         "system_id": os.environ["ARCHIVE_AXIS_SYSTEM_ID"],
         "secret": os.environ["ARCHIVE_AXIS_SECRET"],

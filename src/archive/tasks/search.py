@@ -7,6 +7,7 @@ import requests
 
 from archive.search.client import SearchClient
 from archive.search.mapping import alias_name
+from archive.tasks import site
 from archive.tasks.app import app
 
 logger = logging.getLogger("archive.tasks.search")
@@ -17,10 +18,9 @@ BULK_PARALLEL = max(1, int(os.environ.get("ARCHIVE_BULK_PARALLEL", "2")))
 
 
 def _config():
-    user, _, password = os.environ["ARCHIVE_SERVICE_AUTH"].partition(":")
     return {
-        "site": os.environ["ARCHIVE_SITE_URL"].rstrip("/"),
-        "auth": (user, password),
+        "site": site.site_url(),
+        "auth": site.service_auth(),
         "es": os.environ["ARCHIVE_ES_URL"].split(",")[0],
         "prefix": os.environ.get("ARCHIVE_ES_PREFIX", "plone"),
     }
