@@ -124,9 +124,20 @@ class TestReceivingBusinessMessages(base.ExchangeSiteBase):
         old_doc, new_doc = by_uid[original["uid"]], by_uid[new["uid"]]
         self.assertEqual(new_doc.replaces, [old_doc.number_notation])
         self.assertEqual(old_doc.number_notation, "45/2025/QĐ-UBND")
-        found = api.portal.get_tool("portal_catalog").unrestrictedSearchResults(
-            legal_relations="replaces:45/2025/QĐ-UBND")
+        catalog = api.portal.get_tool("portal_catalog")
+        found = catalog.unrestrictedSearchResults(legal_relations="replaces:45/2025/QĐ-UBND")
         self.assertEqual([b.UID for b in found], [new["uid"]])
+        # The replaced document has expired, here as at its issuer: the replacement acts on it
+        # though it is received, not published, at this site; searches find it so.
+        self.assertEqual(old_doc.effect_status, "wholly_expired")
+        expired = catalog.unrestrictedSearchResults(portal_type="LegalDocument", effect_status="wholly_expired")
+        self.assertEqual([b.UID for b in expired], [original["uid"]])
+        # The issuer takes the replacement back: the old document is in force again.
+        revoked = self.inbox(base.sign(self.b, business_edoc(edxml.REVOCATION, "Ban hành nhầm", new["document_id"])))
+        self.assertEqual(revoked.status_code, 200, revoked.text)
+        transaction.begin()
+        self.assertEqual(old_doc.effect_status, "in_force")
+        self.assertEqual([b.effect_status for b in catalog.unrestrictedSearchResults(UID=original["uid"])], ["in_force"])
 
     def test_business_messages_for_a_document_never_registered_change_nothing(self):
         original = self.register_original()

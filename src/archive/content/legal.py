@@ -28,18 +28,26 @@ def _in_force_on(doc, day):
     return (start is None or start <= day) and (expiry is None or expiry > day)
 
 
+def _promulgated(doc, review_state):
+    """Published here, or received from its issuer through the exchange and not revoked: a
+    received document is in force by its issuer's act, whatever this site's workflow says."""
+    if review_state == "published":
+        return True
+    return bool(getattr(doc, "exchange_sender", None)) and getattr(doc, "exchange_state", None) != "revoked"
+
+
 def acting_documents(doc):
-    """Published documents that name this one in a relation, with the relation's name."""
+    """Promulgated documents that name this one in a relation, with the relation's name."""
     notation = getattr(doc, "number_notation", None)
     catalog = getToolByName(doc, "portal_catalog", None)
     if not notation or catalog is None:
         return []
     wanted = [f"{field}:{notation}" for field in _EFFECT_OF_RELATION]
     acting = []
-    for brain in catalog.unrestrictedSearchResults(
-        portal_type="LegalDocument", legal_relations=wanted, review_state="published"
-    ):
+    for brain in catalog.unrestrictedSearchResults(portal_type="LegalDocument", legal_relations=wanted):
         other = brain._unrestrictedGetObject()
+        if not _promulgated(other, brain.review_state):
+            continue
         for field in _EFFECT_OF_RELATION:
             if notation in (getattr(other, field, None) or ()):
                 acting.append((field, other))

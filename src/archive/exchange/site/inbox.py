@@ -30,6 +30,7 @@ from archive.audit import exchange as audit
 from archive.content import clock
 from archive.content import intake
 from archive.content import sequences
+from archive.content.legal_relations import refresh_related
 from archive.content.vocabularies import LEGAL_DOCUMENT_TYPES
 from archive.exchange import edxml
 from archive.exchange.errors import ExchangeError
@@ -303,6 +304,10 @@ def _register(accepted, msg, data, settings):
         # Added under the arrival name, not through the name chooser (it names dossiers and
         # results by their code, which is the sender's here).
         new = createContent(kind, **_content_fields(kind, msg, fields, sender))
+        # Marked as received before it is added: a received legal document acts on the
+        # documents it names from then on (archive.content.legal), whatever its state here.
+        new.exchange_document_id = document_id
+        new.exchange_sender = sender
         if kind == "LegalDocument":
             # The legal relation, as an officer would record it: effect statuses and the
             # document's "Replaces" field read it.
@@ -318,8 +323,6 @@ def _register(accepted, msg, data, settings):
         item.reindexObjectSecurity()
     item.arrival_number = number
     item.arrival_code = f"{today.year}/{number:06d}"
-    item.exchange_document_id = document_id
-    item.exchange_sender = sender
     proof = _record_evidence(item, data, accepted, business, current=True)
     uid = item.UID()
     store.remember_received(document_id, uid, sender)
@@ -387,6 +390,8 @@ def _revoke(accepted, msg, data, settings):
     store.add_history(item, direction="sent", document_id=document_id, event="status", status_code=AGREED,
                       description="revocation applied", to=[sender])
     item.reindexObject(idxs=["modified"])
+    if item.portal_type == "LegalDocument":
+        refresh_related(item)  # a revoked document no longer acts on those it named
     return {"kind": "revocation", "document_id": document_id, "uid": item.UID(), "@id": item.absolute_url()}
 
 
