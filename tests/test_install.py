@@ -41,3 +41,16 @@ class TestInstall(unittest.TestCase):
         shard = self.portal.dossiers["000.01.41.H41"]
         self.assertIn("ReceptionOfficer", shard.get_local_roles_for_userid("archive-000.01.41.H41-reception"))
         self.assertIsNotNone(api.group.get(groupname="archive-000.01.41.H41-leaders"))
+
+    def test_upgrade_to_1001_adds_the_transition_for_received_results(self):
+        setup = api.portal.get_tool("portal_setup")
+        workflow = api.portal.get_tool("portal_workflow")["archive_result_workflow"]
+        # A site installed at 1000: the transition did not exist yet.
+        workflow.transitions.manage_delObjects(["register_received"])
+        workflow.states["draft"].transitions = ("sign",)
+        setup.setLastVersionForProfile("archive:default", "1000")
+        self.assertIn("1001", [step["dest"][0] for step in setup.listUpgrades("archive:default")])
+        setup.upgradeProfile("archive:default")
+        self.assertEqual(setup.getLastVersionForProfile("archive:default"), ("1001",))
+        self.assertIn("register_received", workflow.transitions.objectIds())
+        self.assertEqual(set(workflow.states["draft"].transitions), {"sign", "register_received"})

@@ -15,6 +15,8 @@ from archive.exchange.site import messages
 from archive.exchange.trust import TrustStore
 from archive.pdf import simple_pdf
 from plone import api
+from plone.api.exc import InvalidParameterError
+from plone.app.testing import SITE_OWNER_NAME
 from plone.namedfile.file import NamedBlobFile
 
 import test_exchange_site as base
@@ -97,6 +99,22 @@ class TestResultsAndDossiers(base.ExchangeSiteBase):
             signed = self.call("POST", f"{url}/@workflow/sign", officer)
             self.assertNotEqual(signed.status_code, 200, (officer, signed.text[:200]))
         self.assertEqual(self.call("GET", url, "exchange").json()["signer"], "Lê Hồng Vinh")
+        # Issued, as its agency issued it (not a draft among this agency's own), and only its
+        # issuer takes it back (by a revocation message).
+        got = self.call("GET", url, "exchange").json()
+        self.assertEqual(got["review_state"], "issued")
+        revoked = self.call("POST", f"{url}/@workflow/revoke", "leader", json={"comment": "Không phải của mình"})
+        self.assertNotEqual(revoked.status_code, 200, revoked.text[:200])
+        # The transition that registers it is for received results only.
+        transaction.begin()
+        with api.env.adopt_user(username=SITE_OWNER_NAME):  # a Manager
+            own = create_result(self.portal.results[AGENCY], number_notation="126/GP-UBND", result_type="Giấy phép",
+                                signer="Lê Hồng Vinh", issue_date=date(2025, 5, 7))
+            with self.assertRaises(InvalidParameterError):
+                api.content.transition(obj=own, transition="register_received")
+            api.content.transition(obj=own, transition="sign")  # what its own drafts go through
+        self.assertEqual(api.content.get_state(own), "signed")
+        transaction.abort()
 
     def test_a_dossier_goes_with_its_components_and_arrives_as_a_dossier(self):
         msg = self.sent_message(self.dossier_url)
@@ -149,6 +167,7 @@ class TestResultsAndDossiers(base.ExchangeSiteBase):
         transaction.begin()
         [result] = self.portal["incoming"].objectValues()
         self.assertEqual((result.exchange_state, result.revocation_reason), ("revoked", "Cấp sai đối tượng"))
+        self.assertEqual(api.content.get_state(result), "revoked")
 
 
 class TestWeakSignatures(base.ExchangeSiteBase):

@@ -321,6 +321,8 @@ def _register(accepted, msg, data, settings):
         for group, roles in _local_roles(kind, settings.organ_id).items():
             item.manage_setLocalRoles(group, roles)
         item.reindexObjectSecurity()
+        if kind == "Result":  # issued by its agency: not a draft here
+            api.content.transition(obj=item, transition="register_received", comment=f"{sender}: {document_id}")
     item.arrival_number = number
     item.arrival_code = f"{today.year}/{number:06d}"
     proof = _record_evidence(item, data, accepted, business, current=True)
@@ -381,6 +383,9 @@ def _revoke(accepted, msg, data, settings):
     item.exchange_state_time = store.now_iso()
     if item.portal_type == "Result":
         item.revocation_reason = reason
+        if api.content.get_state(item) == "issued":  # results received before profile 1001 stayed drafts
+            with api.env.adopt_roles(["Manager"]):
+                api.content.transition(obj=item, transition="revoke", comment=reason or "revoked by its issuer")
     _record_evidence(item, data, accepted, edxml.REVOCATION, current=False)
     entry = store.add_history(item, direction="received", document_id=document_id, event="revoked",
                               description=f"{reason} {weakness_note(accepted)}".strip(), from_=sender)
