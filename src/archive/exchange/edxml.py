@@ -300,9 +300,9 @@ def _names(name):
     return (q(name), name)
 
 
-# While validate() or read_tree() runs: parent element -> {local name: [children in edXML's namespace or
-# none, in document order]}. validate() asks each parent for a dozen names and one lxml
-# iterchildren() with tags costs as much as reading all of a parent's children once.
+# While validate() or read_tree() runs: parent element -> {local name: [children in edXML's
+# namespace or none, in document order]}. validate() asks each parent for a dozen names and
+# one lxml iterchildren() with tags costs as much as reading all of a parent's children once.
 # Per context (so per thread), and only for a tree that nothing changes meanwhile.
 _CHILD_INDEX = contextvars.ContextVar("edxml_child_index", default=None)
 _NS_PREFIX = f"{{{NS}}}"

@@ -16,7 +16,7 @@ a marker where each cut text goes, and each cut text is decoded as strict base64
   have done with the parsed text.
 
 Otherwise (no cut, a text that is not strict base64 such as line-wrapped base64, a marker
-out of place) the whole canonical form is parsed at once, as before. Either way `tree` is
+out of place) the whole canonical form is parsed at once. Either way `tree` is
 the whole signed tree (parsed on first read when it was not needed before) and `read()` the
 message read from the signed data.
 """
@@ -30,7 +30,7 @@ from . import c14n, edxml
 
 
 def _parse_canonical(data):
-    # The canonical form has no DTD, entity or comment; this thread's hardened parser anyway.
+    # A canonical form has no DTD and no entity reference; this thread's hardened parser anyway.
     return etree.fromstring(data, parser=edxml.parser())
 
 
