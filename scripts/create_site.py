@@ -1,4 +1,5 @@
-"""Create the Plone site with the archive (and its demo data) unless it exists; set the admin.
+"""Create the Plone site with the archive (and its demo data) unless it exists, else apply the
+archive profile's pending upgrades; set the admin.
 
 Run inside Zope:  zconsole run etc/zope.conf scripts/create_site.py
 Environment: ARCHIVE_ADMIN_PASSWORD (required), ARCHIVE_SITE_ID (default Plone),
@@ -23,6 +24,8 @@ setRequest(app.REQUEST)
 users = app.acl_users
 if users.getUserById("admin") is None:
     users._doAddUser("admin", password, ["Manager"], [])
+elif users.meta_type == "Pluggable Auth Service":  # its _doChangeUser wants Plone's plugin types
+    users.users.updateUserPassword("admin", password)
 else:
     users._doChangeUser("admin", password, ["Manager"], [])
 admin = users.getUserById("admin").__of__(users)
@@ -42,5 +45,13 @@ if site_id not in app.objectIds():
     setSite(site)
     print(f"Created site {site_id}" + (" with demo data" if with_demo else ""))
 else:
-    print(f"Site {site_id} exists: reusing its data")
+    site = app[site_id]
+    setSite(site)
+    setup = site.portal_setup
+    if setup.listUpgrades("archive:default"):  # data from an older version of the add-on
+        setup.upgradeProfile("archive:default")
+        version = ".".join(setup.getLastVersionForProfile("archive:default"))
+        print(f"Site {site_id} exists: reusing its data, the archive's profile upgraded to {version}")
+    else:
+        print(f"Site {site_id} exists: reusing its data")
 transaction.commit()
