@@ -235,7 +235,7 @@ def test_message_size_limit():
 
 def test_attachment_size_limit():
     data = build_bytes(sample_edoc(attachments=[Attachment("big.bin", b"\0" * 5000)]))
-    with pytest.raises(MessageTooLarge, match="limit is 4999|exceeds 4999"):
+    with pytest.raises(MessageTooLarge, match="limit is 4999"):
         edxml.parse(data, Limits(max_attachment_bytes=4999))
     assert len(edxml.parse(data, Limits(max_attachment_bytes=5000)).attachments[0].data) == 5000
 

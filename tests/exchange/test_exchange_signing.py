@@ -452,3 +452,19 @@ def test_a_signature_outside_the_schema_is_refused(nghe_an, tmp_path, change, re
     (tmp_path / "m.xml").write_bytes(data)
     refused = xmlsec1("--verify", "--pubkey-cert-pem", cert, str(tmp_path / "m.xml"), check=False).returncode != 0
     assert refused == xmlsec1_too
+
+
+@pytest.mark.parametrize("over", [1, 3, 40_000])
+def test_an_oversized_attachment_is_refused_alike_from_the_signed_data_or_its_tree(nghe_an, over):
+    # Read from the decoded payloads (the usual way) or from the whole signed tree: same refusal, same words.
+    payload = b"\1" * 30_000
+    data = signing.sign(edxml.to_bytes(edxml.build_edoc(sample_edoc(attachments=[edxml.Attachment("a.bin", payload)]))),
+                        nghe_an.key, nghe_an.cert)
+    verified = signing.verify(data)
+    limits = edxml.Limits(max_attachment_bytes=len(payload) - over)
+    refusals = []
+    for read in (lambda: verified.read(limits), lambda: edxml.read_tree(verified.tree, limits)):
+        with pytest.raises(edxml.MessageTooLarge) as exc:
+            read()
+        refusals.append(str(exc.value))
+    assert refusals[0] == refusals[1] and f"attachment is 30000 bytes, limit is {30_000 - over}" in refusals[0]

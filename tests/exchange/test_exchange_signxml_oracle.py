@@ -150,3 +150,19 @@ def test_a_signature_from_another_key_is_refused_by_both(messages, quang_ninh):
     swapped = re.sub(rb"<ds:X509Certificate>.*?</ds:X509Certificate>", lambda m: their_cert, data, flags=re.S)
     assert swapped != data
     assert stock_verdict(swapped) is None and our_verdict(swapped) is None
+
+
+def test_a_text_longer_than_the_parser_takes_is_refused_by_both(nghe_an):
+    # An extra ContentTransferEncoded past libxml2's 10,000,000-character text limit, signed
+    # (a parser allowing huge trees can build it): the verifier must not cut it out and so
+    # accept what no parser without huge_tree reads, and signing such bytes is refused too.
+    unsigned = edxml.to_bytes(_message()).replace(
+        b"</edXML:edXMLBody>", b"<edXML:ContentTransferEncoded>" + b"QUJD" * 2_500_001
+        + b"</edXML:ContentTransferEncoded></edXML:edXMLBody>")
+    huge = etree.fromstring(unsigned, etree.XMLParser(huge_tree=True))
+    data = edxml.to_bytes(signing.sign_tree(huge, nghe_an.key, nghe_an.cert))
+    assert stock_verdict(data) is None and our_verdict(data) is None
+    for refused in (lambda: signing.verify(data), lambda: signing.sign(unsigned, nghe_an.key, nghe_an.cert)):
+        with pytest.raises(ExchangeError) as exc:
+            refused()
+        assert exc.value.reason_code == "too_large"

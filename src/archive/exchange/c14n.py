@@ -213,10 +213,11 @@ def cut_long_texts(data, name=PAYLOAD_NAME, max_cuts=edxml.DEFAULT_LIMITS.max_at
     """Received bytes with the long texts after each start tag called `name` cut out.
 
     Returns (small document, cuts), cuts being (marker, start, end): `data[start:end]` was
-    replaced by the marker's UTF-8. More than `max_cuts` such texts: nothing is cut. A text
-    is cut only if it has no character that parsing or c14n would change (no reference, no
-    markup, no CR, no ">"); whether each cut was an element's whole text is for
-    texts_in_place to say once the small document is parsed.
+    replaced by the marker's UTF-8. More than `max_cuts` such texts, or one longer than the
+    parser takes (edxml.MAX_TEXT_BYTES): nothing is cut, so that the parser refuses what it
+    would refuse in the whole message. A text is cut only if it has no character that
+    parsing or c14n would change (no reference, no markup, no CR, no ">"); whether each cut
+    was an element's whole text is for texts_in_place to say once the small document is parsed.
     """
     wanted = name.encode("ascii")
     pieces, cuts, pos, new_markers = [], [], 0, markers()
@@ -229,6 +230,8 @@ def cut_long_texts(data, name=PAYLOAD_NAME, max_cuts=edxml.DEFAULT_LIMITS.max_at
         if end - start >= SPLICE_MIN_CHARS and not any(data.find(c, start, end) >= 0 for c in (b"&", b"\r", b">")):
             if len(cuts) == max_cuts:
                 return data, ()  # more long texts than a message may have attachments: parse it whole
+            if end - start > edxml.MAX_TEXT_BYTES:
+                return data, ()  # longer than the parser takes: parsed whole, it is refused as such
             marker = next(new_markers)
             pieces += (data[pos:start], marker.encode("utf-8"))
             cuts.append((marker, start, end))

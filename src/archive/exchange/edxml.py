@@ -80,6 +80,10 @@ class BadBase64(EdxmlError):
 # --------------------------------------------------------------------------- limits
 
 
+# libxml2's longest text node without huge_tree (XML_MAX_TEXT_LENGTH), which make_parser keeps off.
+MAX_TEXT_BYTES = 10_000_000
+
+
 @dataclass(frozen=True)
 class Limits:
     """Size and length limits applied when parsing and validating.
@@ -455,8 +459,10 @@ def decode_base64(text, *, element="Attachment/ContentTransferEncoded", max_byte
     # Line wrapping removed (translate is much faster than a regex, and a search for each
     # whitespace byte much faster again when, as usual, there is none).
     compact = raw.translate(None, _WHITESPACE) if any(c in raw for c in _WHITESPACE) else raw
-    if max_bytes is not None and len(compact) // 4 * 3 > max_bytes + 2:
-        raise MessageTooLarge(f"{element}: attachment exceeds {max_bytes} bytes", element=element)
+    if max_bytes is not None:  # refused before decoding, by the size the base64 decodes to if valid
+        size = len(compact) * 3 // 4 - compact[-2:].count(b"=")
+        if size > max_bytes:
+            raise _attachment_too_large(element, size, max_bytes)
     if len(compact) % 4:
         raise BadBase64(f"{element}: malformed base64 (length not a multiple of 4)", element=element)
     try:
@@ -465,8 +471,12 @@ def decode_base64(text, *, element="Attachment/ContentTransferEncoded", max_byte
     except (binascii.Error, ValueError):
         raise BadBase64(f"{element}: malformed base64: {_base64_fault(compact)}", element=element) from None
     if max_bytes is not None and len(data) > max_bytes:
-        raise MessageTooLarge(f"{element}: attachment is {len(data)} bytes, limit is {max_bytes}", element=element)
+        raise _attachment_too_large(element, len(data), max_bytes)
     return data
+
+
+def _attachment_too_large(element, size, max_bytes):
+    return MessageTooLarge(f"{element}: attachment is {size} bytes, limit is {max_bytes}", element=element)
 
 
 # --------------------------------------------------------------------------- building
@@ -922,7 +932,7 @@ def _attachment_data(text, element, max_bytes, payloads):
     if data is None:
         return decode_base64(text or "", element=element, max_bytes=max_bytes)
     if len(data) > max_bytes:
-        raise MessageTooLarge(f"{element}: attachment is {len(data)} bytes, limit is {max_bytes}", element=element)
+        raise _attachment_too_large(element, len(data), max_bytes)
     return data
 
 
