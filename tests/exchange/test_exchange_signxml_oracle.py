@@ -142,6 +142,14 @@ def test_equivalent_rewrites_are_accepted_by_both(messages):
         assert stock is not None and our_verdict(rewritten) == stock
 
 
+def test_an_element_inside_the_signature_value_is_refused_by_both(messages):
+    data = messages["ours"]
+    for inserted in (b"<x/>", b"<edXML:ContentTransferEncoded>" + b"QUJD" * 1100 + b"</edXML:ContentTransferEncoded>"):
+        altered = data.replace(b"</ds:SignatureValue>", inserted + b"</ds:SignatureValue>", 1)
+        assert altered != data
+        assert stock_verdict(altered) is None and our_verdict(altered) is None
+
+
 def test_a_signature_from_another_key_is_refused_by_both(messages, quang_ninh):
     # The certificate says Quảng Ninh; the signature was made with Nghệ An's key.
     data = messages["ours"]

@@ -362,7 +362,9 @@ def _check_signature_policy(sig, allow_sha1):
     checks it with the schema, about 7 % of a verification here. Returns
     (signature method, digest algorithm, (their names), weaknesses).
     """
-    si = _children_as_shaped(sig, "Signature")[0]
+    si, signature_value, *_ = _children_as_shaped(sig, "Signature")
+    if len(signature_value):  # the schema's base64Binary: text only
+        _refuse(MALFORMED, "Signature/SignatureValue: holds elements, expected base64 text only")
     refs = list(si.iterchildren(_DS + "Reference"))
     if len(refs) != 1:
         _refuse(WRAPPING, f"SignedInfo/Reference: {len(refs)} references, expected exactly one")
