@@ -218,6 +218,14 @@ def test_any_dtd_is_forbidden(doc):
     assert "root:" not in str(exc.value)  # nothing of /etc/passwd leaks into the error
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32"])
+def test_a_dtd_in_utf16_or_utf32_is_forbidden(encoding):
+    # With or without a byte order mark: the "<!" is then not those two bytes.
+    doc = LAUGHS.decode().replace("<?xml version=\"1.0\"?>", "").lstrip()
+    with pytest.raises(ForbiddenDTD):
+        edxml.parse(f"<?xml version='1.0' encoding='{encoding.upper()}'?>{doc}".encode(encoding))
+
+
 def test_dtd_inserted_into_a_real_message_is_forbidden():
     data = build_bytes(sample_edoc())
     data = data.replace(b"?>\n", b'?>\n<!DOCTYPE edXML [<!ENTITY x "y">]>\n', 1)

@@ -399,10 +399,29 @@ def parser():
 _PROLOG_ITEM = re.compile(rb"\s+|<\?.*?\?>|<!--.*?-->", re.S)
 
 
+# How XML documents in UTF-16 and UTF-32 begin (XML 1.0, appendix F), with a byte order mark
+# or with "<" and NULs; Python's "utf-16" and "utf-32" read the mark.
+_WIDE_STARTS = (
+    (b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"<\x00\x00\x00", "utf-32-le"), (b"\x00\x00\x00<", "utf-32-be"),
+    (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"), (b"<\x00", "utf-16-le"), (b"\x00<", "utf-16-be"),
+)
+
+
+def _wide_encoding(head):
+    """The UTF-16 or UTF-32 codec a document starting with `head` (4 bytes) is in, or None."""
+    return next((codec for start, codec in _WIDE_STARTS if head.startswith(start)), None)
+
+
 def _prolog_has_doctype(data):
     """True if a DOCTYPE appears before the root element (XML declaration, PIs, comments skipped)."""
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        data = data[:65536].decode("utf-16", "ignore").encode("utf-8")
+    # The usual case: an ASCII-compatible encoding (not UTF-16 or UTF-32 without a BOM, which
+    # put a NUL after the "<") and no "<!" at all (no DOCTYPE, comment or CDATA section).
+    if data[:1] == b"<" and data[1:2] != b"\x00" and b"<!" not in data:
+        return False
+    wide = _wide_encoding(data[:4])
+    if wide:
+        data = data[:65536].decode(wide, "ignore").encode("utf-8")
     pos = 3 if data.startswith(b"\xef\xbb\xbf") else 0
     while True:
         m = _PROLOG_ITEM.match(data, pos)
@@ -455,6 +474,11 @@ def _base64_fault(compact):
 
 def decode_base64(text, *, element="Attachment/ContentTransferEncoded", max_bytes=None):
     """Strict base64: only the standard alphabet, correct padding; whitespace (line wrapping) ignored."""
+    if max_bytes is None and text:
+        try:  # the usual case, unwrapped: decoded as it is
+            return pybase64.b64decode(text, validate=True)
+        except ValueError:  # binascii.Error, or a str that is not ASCII: see below
+            pass
     raw = text.encode("ascii", "replace") if isinstance(text, str) else bytes(text or b"")
     # Line wrapping removed (translate is much faster than a regex, and a search for each
     # whitespace byte much faster again when, as usual, there is none).
