@@ -20,6 +20,7 @@ handled by libxml2 instead.
 
 import copy
 import secrets
+from typing import NamedTuple
 
 import pybase64
 from lxml import etree
@@ -76,7 +77,7 @@ def splice_parts(skeleton, spliced):
     if skeleton.count(stem) != len(spliced):
         return None
     parts, pos = [], 0
-    for text, marker in spliced:  # document order, which is output order
+    for text, marker, *_ in spliced:  # document order, which is output order
         at = skeleton.find(marker, pos) if marker.startswith(stem) else -1
         if at < 0:
             return None
@@ -106,7 +107,7 @@ class FastC14N:
     # Elements whose texts may be long (lxml tag filters): naming them spares a walk over
     # the whole tree in Python. Other texts are still canonicalised, by libxml2.
     splice_tags = None
-    # (bytes, marker bytes) of texts cut out of the document before it was parsed
+    # CutText of texts cut out of the document before it was parsed
     # (parse_without_long_texts): the document holds their markers already.
     cut_texts = ()
     spliced = ()
@@ -173,8 +174,8 @@ def parts_with_texts(data, texts):
 def parse_without_long_texts(data, limits=edxml.DEFAULT_LIMITS, *, base64_only=False):
     """Parse edXML bytes with the attachments' base64 left out, where that can be shown exact.
 
-    Returns (root, texts): texts are (bytes, marker bytes) for what was cut out, in document
-    order, their markers standing in the tree as the texts' elements' only content
+    Returns (root, texts): texts are CutText(bytes, marker bytes, payload) for what was cut
+    out, in document order, their markers standing in the tree as the texts' elements' only content
     (cut_long_texts, texts_in_place). Where that cannot be shown, the whole message is
     parsed and texts is empty. Refusals (size, DTD, not well-formed) are safe_fromstring's.
 
@@ -191,8 +192,8 @@ def parse_without_long_texts(data, limits=edxml.DEFAULT_LIMITS, *, base64_only=F
                 root = None  # parsing the whole message will say why
             if root is not None and texts_in_place(root, cuts):
                 view = memoryview(data)
-                texts = [(view[start:end], marker.encode("utf-8")) for marker, start, end in cuts]
-                if not base64_only or all(is_base64(text) for text, _ in texts):
+                texts = [CutText(view[cut.start:cut.end], cut.marker.encode("utf-8"), cut.payload) for cut in cuts]
+                if not base64_only or all(t.payload is not None or is_base64(t.text) for t in texts):
                     return root, texts
     return edxml.safe_fromstring(data, limits), ()
 
@@ -209,17 +210,41 @@ def on_parsed(data, limits, work, *, base64_only=False):
     return work(root, ())
 
 
+class Cut(NamedTuple):
+    """One text cut out of received bytes: `data[start:end]`, replaced by `marker`'s UTF-8."""
+
+    marker: str
+    start: int
+    end: int
+    # The text decoded as strict base64 (the standard alphabet, no whitespace, padding only at
+    # the end), or None if it is not: then it holds some other character c14n writes as it is.
+    payload: bytes | None
+
+
+class CutText(NamedTuple):
+    """A cut text as canonicalisation splices it back: its bytes, its marker's, its payload (Cut)."""
+
+    text: memoryview
+    marker: bytes
+    payload: bytes | None = None
+
+
 def cut_long_texts(data, name=PAYLOAD_NAME, max_cuts=edxml.DEFAULT_LIMITS.max_attachments):
     """Received bytes with the long texts after each start tag called `name` cut out.
 
-    Returns (small document, cuts), cuts being (marker, start, end): `data[start:end]` was
-    replaced by the marker's UTF-8. More than `max_cuts` such texts, or one longer than the
-    parser takes (edxml.MAX_TEXT_BYTES): nothing is cut, so that the parser refuses what it
-    would refuse in the whole message. A text is cut only if it has no character that
-    parsing or c14n would change (no reference, no markup, no CR, no ">"); whether each cut
-    was an element's whole text is for texts_in_place to say once the small document is parsed.
+    Returns (small document, cuts), cuts being Cut(marker, start, end, payload). More than
+    `max_cuts` such texts, or one longer than the parser takes (edxml.MAX_TEXT_BYTES): nothing
+    is cut, so that the parser refuses what it would refuse in the whole message. A text is
+    cut only if it has no character that parsing or c14n would change (no reference, no
+    markup, no CR, no ">"); whether each cut was an element's whole text is for
+    texts_in_place to say once the small document is parsed.
+
+    Attachments are strict base64, which has none of those characters: decoding one (SIMD,
+    needed anyway to read it) is the check, and its result is kept. Only a text that is not
+    strict base64 (line-wrapped, say) is searched for each character.
     """
     wanted = name.encode("ascii")
+    view = memoryview(data)
     pieces, cuts, pos, new_markers = [], [], 0, markers()
     at = data.find(wanted)
     while at >= 0:
@@ -227,20 +252,30 @@ def cut_long_texts(data, name=PAYLOAD_NAME, max_cuts=edxml.DEFAULT_LIMITS.max_at
         end = data.find(b"<", start) if start else -1
         if end < 0:
             break
-        if end - start >= SPLICE_MIN_CHARS and not any(data.find(c, start, end) >= 0 for c in (b"&", b"\r", b">")):
-            if len(cuts) == max_cuts:
-                return data, ()  # more long texts than a message may have attachments: parse it whole
-            if end - start > edxml.MAX_TEXT_BYTES:
-                return data, ()  # longer than the parser takes: parsed whole, it is refused as such
-            marker = next(new_markers)
-            pieces += (data[pos:start], marker.encode("utf-8"))
-            cuts.append((marker, start, end))
-            pos = end
+        if end - start >= SPLICE_MIN_CHARS:
+            payload = _strict_base64(view[start:end])
+            if payload is not None or not any(data.find(c, start, end) >= 0 for c in (b"&", b"\r", b">")):
+                if len(cuts) == max_cuts:
+                    return data, ()  # more long texts than a message may have attachments: parse it whole
+                if end - start > edxml.MAX_TEXT_BYTES:
+                    return data, ()  # longer than the parser takes: parsed whole, it is refused as such
+                marker = next(new_markers)
+                pieces += (data[pos:start], marker.encode("utf-8"))
+                cuts.append(Cut(marker, start, end, payload))
+                pos = end
         at = data.find(wanted, end)
     if not cuts:
         return data, ()
     pieces.append(data[pos:])
     return b"".join(pieces), tuple(cuts)
+
+
+def _strict_base64(text):
+    """`text` (bytes) decoded as strict base64, or None if it is not."""
+    try:
+        return pybase64.b64decode(text, validate=True)
+    except ValueError:  # binascii.Error: outside the alphabet, whitespace, bad padding
+        return None
 
 
 _BASE64_AND_SPACE = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\t\n "
@@ -271,7 +306,7 @@ def texts_in_place(root, cuts, tags=PAYLOAD_TAGS):
     """
     if (root.getroottree().docinfo.encoding or "").upper() != "UTF-8":
         return False
-    return markers_in_place(root, [marker for marker, _, _ in cuts], tags)
+    return markers_in_place(root, [cut[0] for cut in cuts], tags)
 
 
 def markers_in_place(root, markers, tags=PAYLOAD_TAGS):

@@ -5,7 +5,8 @@ The signed data is the canonical form that was digested, parsed (as signxml retu
 one character at a time into a tree only for the reader to take it out again and decode it.
 So when verification cut the attachments' base64 out of the received bytes
 (c14n.parse_without_long_texts), the canonical form is parsed as it was canonicalised, with
-a marker where each cut text goes, and each cut text is decoded as strict base64 instead:
+a marker where each cut text goes, and each cut text is decoded as strict base64 instead
+(cutting it did that):
 
 - the parsed skeleton must hold each marker once, as the whole text of a
   ContentTransferEncoded element, and the canonical form the digest covered is that
@@ -23,7 +24,6 @@ message read from the signed data.
 
 from functools import cached_property
 
-import pybase64
 from lxml import etree
 
 from . import c14n, edxml
@@ -35,13 +35,13 @@ def _parse_canonical(data):
 
 
 def _decoded(texts):
-    """{marker: decoded bytes} for the cut texts, or None unless every one is strict base64."""
+    """{marker: decoded bytes} for the cut texts (c14n.CutText), or None unless every one is
+    strict base64 (cutting it decoded it, c14n.cut_long_texts)."""
     payloads = {}
-    for text, marker in texts:
-        try:
-            payloads[marker.decode("utf-8")] = pybase64.b64decode(text, validate=True)
-        except ValueError:  # binascii.Error: outside the alphabet, whitespace, bad padding
+    for text in texts:
+        if text.payload is None:
             return None
+        payloads[text.marker.decode("utf-8")] = text.payload
     return payloads
 
 
@@ -57,8 +57,8 @@ class SignedData:
     def parse(cls, skeleton, parts, texts):
         """The signed data from the canonical form that was digested.
 
-        `skeleton` is the canonical form with markers where the cut `texts` ((bytes, marker
-        bytes)) go, `parts` the same with the texts spliced in (c14n.parts_with_texts). Raises
+        `skeleton` is the canonical form with markers where the cut `texts` (c14n.CutText) go,
+        `parts` the same with the texts spliced in (c14n.parts_with_texts). Raises
         etree.XMLSyntaxError if the canonical form is not XML.
         """
         payloads = _decoded(texts) if texts else None

@@ -343,15 +343,30 @@ _SHAPES = {
 _DS_NAMES = {_DS + name: name for shape in _SHAPES.values() for name in re.findall(r"[A-Za-z]+", shape.pattern)}
 
 
+# The shapes signers write, as tuples of tags: recognised by one lookup (the pattern decides the rest).
+_USUAL_SHAPES = {
+    name: frozenset(tuple(_DS + n for n in names.split()) for names in usual)
+    for name, usual in {
+        "Signature": ("SignedInfo SignatureValue", "SignedInfo SignatureValue KeyInfo"),
+        "SignedInfo": ("CanonicalizationMethod SignatureMethod Reference",),
+        "Reference": ("Transforms DigestMethod DigestValue", "DigestMethod DigestValue"),
+        "Transforms": ("Transform", "Transform Transform"),
+    }.items()
+}
+
+
 def _children_as_shaped(el, name):
     """The element children of `el` (a ds:`name`), refused unless they are in the schema's order
     with nothing but white space between them (the schema allows no text there)."""
-    children = list(el.iterchildren(etree.Element))
-    names = " ".join([_DS_NAMES.get(c.tag, "?") for c in children])
-    if _SHAPES[name].fullmatch(names) is None:
-        _refuse(MALFORMED, f"Signature/{name}: holds ({names}), expected ({_SHAPES[name].pattern})")
-    if any(text and not text.isspace() for text in (el.text, *(c.tail for c in el.iterchildren()))):
-        _refuse(MALFORMED, f"Signature/{name}: holds text between its elements")
+    children = list(el)  # comments and PIs too: their tags are not strings, never a usual shape
+    if tuple([c.tag for c in children]) not in _USUAL_SHAPES[name]:
+        children = list(el.iterchildren(etree.Element))
+        names = " ".join([_DS_NAMES.get(c.tag, "?") for c in children])
+        if _SHAPES[name].fullmatch(names) is None:
+            _refuse(MALFORMED, f"Signature/{name}: holds ({names}), expected ({_SHAPES[name].pattern})")
+    if el.text is not None or any(c.tail is not None for c in el.iterchildren()):  # signxml writes none
+        if any(text and not text.isspace() for text in (el.text, *(c.tail for c in el.iterchildren()))):
+            _refuse(MALFORMED, f"Signature/{name}: holds text between its elements")
     return children
 
 
@@ -398,13 +413,13 @@ def _check_signature_policy(sig, allow_sha1):
 
 
 @lru_cache(maxsize=256)
-def _read_certificate(b64):
-    """The certificate of one X509Certificate text (whitespace removed), read once per process.
+def _read_certificate(text):
+    """The certificate of one X509Certificate text, read once per process.
 
     Keyed by the exact text, so a changed certificate is read afresh; unreadable ones are
     not remembered (the exception propagates).
     """
-    pem = "-----BEGIN CERTIFICATE-----\n" + b64 + "\n-----END CERTIFICATE-----\n"
+    pem = "-----BEGIN CERTIFICATE-----\n" + "".join(text.split()) + "\n-----END CERTIFICATE-----\n"
     cert = x509.load_pem_x509_certificate(pem.encode("ascii"))
     # cryptography parses fields lazily; read them now so a broken certificate is
     # refused here and not as a stray exception in a later check.
@@ -425,7 +440,7 @@ def _embedded_certificates(sig):
     certs = []
     for t in texts:
         try:
-            certs.append(_read_certificate("".join((t.text or "").split())))
+            certs.append(_read_certificate(t.text or ""))
         except Exception as exc:  # noqa: BLE001 (unsigned input: whatever cryptography raises reading it)
             _refuse(MALFORMED, f"Signature/KeyInfo/X509Data/X509Certificate: unreadable certificate "
                                f"({type(exc).__name__}: {exc})")
@@ -482,7 +497,7 @@ class _DocumentVerifier(XMLVerifier):
         """Verify `signature` (the only one in `root`) with `certificate`'s key; returns the SignedData.
 
         `signature_method` and `digest_algorithm` are the ones the policy accepted; the
-        verified SignedInfo must name the same. `texts` are (bytes, marker bytes) for the
+        verified SignedInfo must name the same. `texts` are c14n.CutText for the
         long texts cut out of `root`. Consumes `root`. Raises signxml's exceptions, and
         c14n.CutTextsMissing if a marker is not in the canonical form exactly once.
         """
