@@ -6,6 +6,7 @@ import re
 import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
@@ -370,16 +371,34 @@ def _children_as_shaped(el, name):
     return children
 
 
-def _check_signature_policy(sig, allow_sha1):
-    """Check the Signature's shape, algorithms and reference before any cryptography.
-
-    The shape is what XML Signature's schema allows, narrowed to one reference; signxml
-    checks it with the schema, about 7 % of a verification here. Returns
-    (signature method, digest algorithm, (their names), weaknesses).
-    """
-    si, signature_value, *_ = _children_as_shaped(sig, "Signature")
+def _signature_parts(sig):
+    """The Signature's SignedInfo and SignatureValue, refused unless its children are the schema's."""
+    signed_info, signature_value, *_ = _children_as_shaped(sig, "Signature")
     if len(signature_value):  # the schema's base64Binary: text only
         _refuse(MALFORMED, "Signature/SignatureValue: holds elements, expected base64 text only")
+    return signed_info, signature_value
+
+
+class _Policy(NamedTuple):
+    """What _check_signed_info accepted."""
+
+    method: SignatureMethod
+    digest: DigestAlgorithm
+    names: tuple  # (signature method, digest) as the audit entry names them
+    weaknesses: tuple
+    digest_value: str
+    enveloped: bool  # the Reference's transforms remove the Signature
+    c14n_transform: etree._Element | None  # the Reference's canonicalisation; None: signxml's default
+
+
+def _check_signed_info(si, allow_sha1):
+    """Check a SignedInfo's shape, algorithms and reference; returns a _Policy.
+
+    The verifier checks the canonical form the SignatureValue covers, parsed, so that what
+    it accepts here is what was signed. The shape is what XML Signature's schema allows,
+    narrowed to one reference to the whole document (signxml checks the schema itself,
+    about 7 % of a verification).
+    """
     refs = list(si.iterchildren(_DS + "Reference"))
     if len(refs) != 1:
         _refuse(WRAPPING, f"SignedInfo/Reference: {len(refs)} references, expected exactly one")
@@ -394,14 +413,18 @@ def _check_signature_policy(sig, allow_sha1):
     # of the document unsigned, which is what wrapping attacks exploit.
     if ref.get("URI") != "":
         _refuse(WRAPPING, f"Reference/@URI: {ref.get('URI')!r}; only the whole document (URI=\"\") may be signed")
-    *transforms, dm, _ = _children_as_shaped(ref, "Reference")
-    for index, tr in enumerate(_children_as_shaped(transforms[0], "Transforms") if transforms else ()):
+    *transforms, dm, dv = _children_as_shaped(ref, "Reference")
+    transforms = _children_as_shaped(transforms[0], "Transforms") if transforms else ()
+    for index, tr in enumerate(transforms):
         if tr.get("Algorithm") not in ALLOWED_TRANSFORMS:
             _refuse(MALFORMED, f"Reference/Transforms: transform {tr.get('Algorithm')!r} not allowed")
         # Transforms apply in order, and the enveloped-signature one needs the document, not
         # the octets a canonicalisation gives: it comes first (xmlsec1 says the same).
         if index and tr.get("Algorithm") == ENVELOPED:
             _refuse(MALFORMED, "Reference/Transforms: the enveloped-signature transform must come first")
+    c14n_transforms = [t for t in transforms if t.get("Algorithm") != ENVELOPED]
+    if len(c14n_transforms) > 1:
+        _refuse(MALFORMED, "Reference/Transforms: only the enveloped-signature transform and one canonicalisation")
     uri = dm.get("Algorithm")
     if uri not in _DIGEST_URIS:
         _refuse(MALFORMED, f"Reference/DigestMethod: unsupported algorithm {uri!r}")
@@ -409,7 +432,11 @@ def _check_signature_policy(sig, allow_sha1):
     weaknesses = (f"signature method {method_name}",) * weak_method + (f"digest {digest_name}",) * weak_digest
     if weaknesses and not allow_sha1:
         _refuse(WEAK_ALGORITHM, "SHA-1 refused (" + ", ".join(weaknesses) + "); pass allow_sha1=True to accept it")
-    return method, digest, (method_name, digest_name), weaknesses
+    return _Policy(
+        method, digest, (method_name, digest_name), weaknesses, dv.text,
+        enveloped=len(c14n_transforms) < len(transforms),
+        c14n_transform=c14n_transforms[0] if c14n_transforms else None,
+    )
 
 
 @lru_cache(maxsize=256)
@@ -459,13 +486,14 @@ class _DocumentVerifier(XMLVerifier):
     re-parse), then copies the whole document once more per reference, twice over; with a
     100 KB attachment the copies cost more than the digest and the RSA check together. The
     signatures accepted here are narrower than signxml's (one reference, to the whole
-    document, enveloped, RSA with the certificate carried in KeyInfo: _check_signature_policy
-    has refused anything else), so verify_document runs signxml's steps for that case only,
-    in its order, on the document verify() parsed for this call:
+    document, enveloped, RSA with the certificate carried in KeyInfo: _check_signed_info
+    refuses anything else), so the verifier runs signxml's steps for that case only, in its
+    order, on the document verify() parsed for this call:
 
-    1. SignedInfo is canonicalised where it stands and the SignatureValue checked over those
-       bytes with the certificate's key (signxml's _c14n and _verify_signature_with_pubkey);
-    2. the reference is read from the verified SignedInfo only: those bytes, parsed;
+    1. SignedInfo is canonicalised where it stands (canonical_signed_info) and those bytes,
+       parsed, are what _check_signed_info reads: algorithms, reference, digest value;
+    2. verify_document checks the SignatureValue over those bytes with the certificate's key
+       (signxml's _verify_signature_with_pubkey), so everything read in 1 was signed;
     3. the Signature is removed (the enveloped-signature transform), the document
        canonicalised as the reference says, and its digest compared;
     4. the signed data is the canonical bytes that were digested, parsed (as signxml returns it).
@@ -476,7 +504,7 @@ class _DocumentVerifier(XMLVerifier):
     they are strict base64, are decoded beside the rest parsed (signed_data.SignedData).
 
     signxml's first step, checking the Signature against the XML Signature schema, is
-    _check_signature_policy's shape check here: the schema's order for the elements accepted,
+    _signature_parts' and _check_signed_info's shape checks here: the schema's order for the elements accepted,
     at a tenth of the cost (the schema check took 7 % of a verification). It also accepts
     ec:InclusiveNamespaces, which xmlsec1 writes and signxml's schema lacks.
 
@@ -493,71 +521,56 @@ class _DocumentVerifier(XMLVerifier):
                 return prefixes.split(" ")
         return None
 
-    def verify_document(self, root, signature, certificate, signature_method, digest_algorithm, texts=()):
-        """Verify `signature` (the only one in `root`) with `certificate`'s key; returns the SignedData.
-
-        `signature_method` and `digest_algorithm` are the ones the policy accepted; the
-        verified SignedInfo must name the same. `texts` are c14n.CutText for the
-        long texts cut out of `root`. Consumes `root`. Raises signxml's exceptions, and
-        c14n.CutTextsMissing if a marker is not in the canonical form exactly once.
-        """
-        signed_info = _child(signature, "SignedInfo")
+    def canonical_signed_info(self, signed_info):
+        """(SignedInfo's canonical form, that form parsed), or None if its CanonicalizationMethod
+        names no canonicalisation accepted here."""
         c14n_method = _child(signed_info, "CanonicalizationMethod")
-        signed_info_c14n = self._c14n(
+        algorithm = c14n_method.get("Algorithm") if c14n_method is not None else None
+        if algorithm not in C14N_METHODS:
+            return None
+        canonical = self._c14n(
             signed_info,
-            algorithm=CanonicalizationMethod(c14n_method.get("Algorithm")),
+            algorithm=CanonicalizationMethod(algorithm),
             inclusive_ns_prefixes=self._get_inclusive_ns_prefixes(c14n_method),
         )
+        return canonical, self._fromstring(canonical)
+
+    def verify_document(self, root, signature, signed_info_c14n, policy, certificate, texts=()):
+        """Verify `signature` (the only one in `root`) with `certificate`'s key; returns the SignedData.
+
+        `signed_info_c14n` is the canonical SignedInfo and `policy` what _check_signed_info
+        accepted in it. `texts` are c14n.CutText for the long texts cut out of `root`.
+        Consumes `root`. Raises signxml's exceptions, and c14n.CutTextsMissing if a marker is
+        not in the canonical form exactly once.
+        """
         try:
             self._verify_signature_with_pubkey(
                 signed_info_c14n=signed_info_c14n,
                 raw_signature=edxml.decode_base64(
                     _child(signature, "SignatureValue").text, element="Signature/SignatureValue"
                 ),
-                signature_alg=signature_method,
+                signature_alg=policy.method,
                 signing_certificate=certificate,
             )
         except InvalidSignature as exc:
             raise sx_exc.InvalidSignature(f"Signature verification failed: {exc}") from None
-        # From here on, only what the signature covers.
-        reference = self._verified_reference(self._fromstring(signed_info_c14n), signature_method, digest_algorithm)
-        transforms = [t for ts in reference.iterchildren(_DS + "Transforms") for t in ts.iterchildren(_DS + "Transform")]
-        c14n_transforms = [t for t in transforms if t.get("Algorithm") != ENVELOPED]
-        if len(c14n_transforms) > 1 or any(t.get("Algorithm") not in C14N_METHODS for t in c14n_transforms):
-            raise sx_exc.InvalidInput("Reference/Transforms: only the enveloped-signature transform and one canonicalisation")
-        if len(c14n_transforms) < len(transforms):
+        # From here on, only what the signature covers: the policy was read from those bytes.
+        if policy.enveloped:
             _remove_sig(signature, idempotent=True)
-        if c14n_transforms:
-            algorithm = CanonicalizationMethod(c14n_transforms[0].get("Algorithm"))
-            prefixes = self._get_inclusive_ns_prefixes(c14n_transforms[0])
+        if policy.c14n_transform is not None:
+            algorithm = CanonicalizationMethod(policy.c14n_transform.get("Algorithm"))
+            prefixes = self._get_inclusive_ns_prefixes(policy.c14n_transform)
         else:
             algorithm, prefixes = _DEFAULT_REFERENCE_C14N, None
         skeleton = self._c14n(root, algorithm=algorithm, inclusive_ns_prefixes=prefixes)
         parts = c14n.parts_with_texts(skeleton, texts)  # the canonical form, in pieces
-        digest_value = _child(reference, "DigestValue")
-        if edxml.decode_base64(digest_value.text, element="Reference/DigestValue") != _digest(parts, digest_algorithm):
+        if edxml.decode_base64(policy.digest_value, element="Reference/DigestValue") != _digest(parts, policy.digest):
             raise sx_exc.InvalidDigest("Digest mismatch for the reference to the whole document")
         # Only the signed data: the canonical bytes, parsed (no comments, no split text).
         try:
             return SignedData.parse(skeleton, parts, texts)
         except etree.XMLSyntaxError:
             return None
-
-    @staticmethod
-    def _verified_reference(signed_info, signature_method, digest_algorithm):
-        """The one Reference of a verified SignedInfo, which must say what the policy accepted."""
-        method = _child(signed_info, "SignatureMethod")
-        if method is None or method.get("Algorithm") != signature_method.value:
-            raise sx_exc.InvalidInput("SignedInfo/SignatureMethod: not the one checked")
-        references = list(signed_info.iterchildren(_DS + "Reference"))
-        if len(references) != 1 or references[0].get("URI") != "":
-            raise sx_exc.InvalidInput('SignedInfo: expected exactly one Reference, with URI=""')
-        digest_method = _child(references[0], "DigestMethod")
-        if digest_method is None or digest_method.get("Algorithm") != digest_algorithm.value:
-            raise sx_exc.InvalidInput("Reference/DigestMethod: not the one checked")
-        if _child(references[0], "DigestValue") is None:
-            raise sx_exc.InvalidInput("Reference/DigestValue: missing")
-        return references[0]
 
 
 def _digest(parts, digest_algorithm):
@@ -583,12 +596,18 @@ def verify(data, *, allow_sha1=False, limits=edxml.DEFAULT_LIMITS):
 
 def _verify_tree(root, texts, allow_sha1):
     sig = check_structure(root)
-    method, digest, (alg_name, digest_name), weaknesses = _check_signature_policy(sig, allow_sha1)
-    certs = _embedded_certificates(sig)
+    signed_info, _ = _signature_parts(sig)
     verifier = _DocumentVerifier()
     verifier._parser = edxml.parser()  # signxml's parser for what it parses (SignedInfo, signed data)
     try:
-        signed = verifier.verify_document(root, sig, certs[0], method, digest, texts)
+        canonical = verifier.canonical_signed_info(signed_info)
+        if canonical is None:  # not canonicalisable: the check says why
+            _check_signed_info(signed_info, allow_sha1)
+            _refuse(MALFORMED, "Signature/SignedInfo: no canonicalisation")
+        signed_info_c14n, verified_info = canonical
+        policy = _check_signed_info(verified_info, allow_sha1)
+        certs = _embedded_certificates(sig)
+        signed = verifier.verify_document(root, sig, signed_info_c14n, policy, certs[0], texts)
     except sx_exc.InvalidDigest as exc:
         _refuse(TAMPERED, f"signed content was altered: {exc}")
     except sx_exc.InvalidSignature as exc:
@@ -606,9 +625,9 @@ def _verify_tree(root, texts, allow_sha1):
     return VerifiedMessage(
         signed=signed,
         certificate=certs[0],
-        algorithm=alg_name,
-        digest_algorithm=digest_name,
-        weak=bool(weaknesses),
-        weaknesses=weaknesses,
+        algorithm=policy.names[0],
+        digest_algorithm=policy.names[1],
+        weak=bool(policy.weaknesses),
+        weaknesses=policy.weaknesses,
         chain=tuple(certs),
     )
