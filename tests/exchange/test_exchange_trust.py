@@ -197,6 +197,16 @@ def test_second_unsigned_part(store, nghe_an, part):
     refused(store, edxml.to_bytes(root), "wrapping")
 
 
+def test_signed_envelope_inside_an_element_named_like_the_root(store, nghe_an):
+    # A parent with the root's name is not the root.
+    root = etree.fromstring(signed_edoc(nghe_an))
+    envelope = root.find("e:edXMLEnvelope", NS)
+    holder = etree.Element("edXML")
+    root.replace(envelope, holder)
+    holder.append(envelope)
+    refused(store, edxml.to_bytes(root), "wrapping")
+
+
 def test_signature_outside_the_header(store, nghe_an):
     root = etree.fromstring(signed_edoc(nghe_an))
     sig = root.find(".//ds:Signature", NS)

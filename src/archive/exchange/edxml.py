@@ -397,6 +397,9 @@ def parser():
 
 
 _PROLOG_ITEM = re.compile(rb"\s+|<\?.*?\?>|<!--.*?-->", re.S)
+# The usual start: in an ASCII-compatible encoding (UTF-16 and UTF-32 without a byte order
+# mark put NULs after the "<"), at most an XML declaration before the root element's start tag.
+_PLAIN_START = re.compile(rb"(?:<\?xml[^?<>]*\?>)?[ \t\r\n]*<[^!?\x00]")
 
 
 # How XML documents in UTF-16 and UTF-32 begin (XML 1.0, appendix F), with a byte order mark
@@ -415,9 +418,7 @@ def _wide_encoding(head):
 
 def _prolog_has_doctype(data):
     """True if a DOCTYPE appears before the root element (XML declaration, PIs, comments skipped)."""
-    # The usual case: an ASCII-compatible encoding (not UTF-16 or UTF-32 without a BOM, which
-    # put a NUL after the "<") and no "<!" at all (no DOCTYPE, comment or CDATA section).
-    if data[:1] == b"<" and data[1:2] != b"\x00" and b"<!" not in data:
+    if _PLAIN_START.match(data):
         return False
     wide = _wide_encoding(data[:4])
     if wide:

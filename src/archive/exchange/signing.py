@@ -42,17 +42,17 @@ WEAK_DIGESTS = {DigestAlgorithm.SHA1: "sha1"}
 C14N_METHODS = {m.value for m in CanonicalizationMethod}
 ALLOWED_TRANSFORMS = C14N_METHODS | {ENVELOPED}
 
-# Elements that must appear at most once, each at one fixed place; a second copy anywhere
-# in the document is the signature of a wrapping attempt.
+# Elements that must appear at most once, each as a child of the one named (the root is
+# edXML); a second copy anywhere in the document is the signature of a wrapping attempt.
 _SINGLETONS = {
-    "edXMLEnvelope": ("edXML",),
-    "edXMLHeader": ("edXMLEnvelope",),
-    "MessageHeader": ("edXMLHeader",),
-    "Status": ("edXMLHeader",),
-    "TraceHeaderList": ("edXMLHeader",),
-    "edXMLBody": ("edXMLEnvelope",),
-    "edXMLManifest": ("edXMLBody",),
-    "AttachmentEncoded": ("edXML",),
+    "edXMLEnvelope": "edXML",
+    "edXMLHeader": "edXMLEnvelope",
+    "MessageHeader": "edXMLHeader",
+    "Status": "edXMLHeader",
+    "TraceHeaderList": "edXMLHeader",
+    "edXMLBody": "edXMLEnvelope",
+    "edXMLManifest": "edXMLBody",
+    "AttachmentEncoded": "edXML",
 }
 
 
@@ -61,12 +61,8 @@ _DS_SIGNATURE = _DS + "Signature"
 # What check_structure looks at: signatures, and the singletons without namespace or in edXML's
 # (a plain name matches only elements without namespace).
 _STRUCTURE_TAGS = (_DS_SIGNATURE, *(f"{{{edxml.NS}}}{n}" for n in _SINGLETONS), *_SINGLETONS)
-# Tag of a singleton -> (its name, the tags of the parent it must have).
-_PLACES = {
-    tag: (name, frozenset(t for p in parents for t in (edxml.q(p), p)))
-    for name, parents in _SINGLETONS.items()
-    for tag in (edxml.q(name), name)
-}
+# Tag of a singleton -> its name.
+_NAMES = {tag: name for name in _SINGLETONS for tag in (edxml.q(name), name)}
 
 
 class SignatureRefused(ExchangeError):
@@ -291,16 +287,15 @@ def check_structure(root):
     """
     if root.tag != edxml.q("edXML"):
         _refuse(MALFORMED, f"root element must be {{{edxml.NS}}}edXML")
-    seen = {}
+    seen = {"edXML": root}
     signatures = []
-    for el in root.iter(*_STRUCTURE_TAGS):  # document order, like a full walk
-        tag = el.tag
-        if tag == _DS_SIGNATURE:
+    for el in root.iter(*_STRUCTURE_TAGS):  # document order: a parent comes before its children
+        name = _NAMES.get(el.tag)
+        if name is None:
             signatures.append(el)
             continue
-        name, parents = _PLACES[tag]
-        parent = el.getparent()
-        if name in seen or parent is None or parent.tag not in parents:
+        # The parent must be the one accepted before (lxml gives one proxy per element).
+        if name in seen or el.getparent() is not seen.get(_SINGLETONS[name]):
             _refuse(WRAPPING, f"{name}: duplicated or out of place (possible signature wrapping)")
         seen[name] = el
     if "MessageHeader" in seen and "Status" in seen:
