@@ -43,17 +43,21 @@ STEM_CHARS = 8
 STEM_BYTES = STEM_CHARS * 3  # U+E000..U+E0FF are three bytes each in UTF-8
 
 
-def _private_use(n):
-    return "".join(map(_PRIVATE_USE.__getitem__, secrets.token_bytes(n)))
+def _private_use(random_bytes):
+    return "".join(map(_PRIVATE_USE.__getitem__, random_bytes))
 
 
-def markers():
+def markers(batch=4):
     """Markers for one document: random private-use characters, valid XML text that c14n and
     serialisation write as their UTF-8, and bytes rare enough that searching for them is
-    quick. All share an 8-character random stem, then 8 random characters each."""
-    stem = _private_use(STEM_CHARS)
+    quick. All share an 8-character random stem, then 8 random characters each (drawn
+    `batch` markers at a time: one system call serves a usual message)."""
+    draw = secrets.token_bytes(STEM_CHARS + 8 * batch)
+    stem, draw = _private_use(draw[:STEM_CHARS]), draw[STEM_CHARS:]
     while True:
-        yield stem + _private_use(8)
+        for at in range(0, len(draw), 8):
+            yield stem + _private_use(draw[at:at + 8])
+        draw = secrets.token_bytes(8 * batch)
 
 
 def splice(skeleton, spliced):

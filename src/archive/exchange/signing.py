@@ -39,7 +39,8 @@ STRONG_SIGNATURE_METHODS = {
 WEAK_SIGNATURE_METHODS = {SignatureMethod.RSA_SHA1: "rsa-sha1"}
 STRONG_DIGESTS = {DigestAlgorithm.SHA256: "sha256", DigestAlgorithm.SHA384: "sha384", DigestAlgorithm.SHA512: "sha512"}
 WEAK_DIGESTS = {DigestAlgorithm.SHA1: "sha1"}
-C14N_METHODS = {m.value for m in CanonicalizationMethod}
+_C14N_BY_URI = {m.value: m for m in CanonicalizationMethod}
+C14N_METHODS = set(_C14N_BY_URI)
 ALLOWED_TRANSFORMS = C14N_METHODS | {ENVELOPED}
 
 # Elements that must appear at most once, each as a child of the one named (the root is
@@ -58,10 +59,10 @@ _SINGLETONS = {
 
 _DS = f"{{{DS}}}"
 _DS_SIGNATURE = _DS + "Signature"
-# What check_structure looks at: signatures, and the singletons without namespace or in edXML's
-# (a plain name matches only elements without namespace).
-_STRUCTURE_TAGS = (_DS_SIGNATURE, *(f"{{{edxml.NS}}}{n}" for n in _SINGLETONS), *_SINGLETONS)
-# Tag of a singleton -> its name.
+# What check_structure looks at, by local name in any namespace (half the names to match on
+# each node that listing the namespaces takes): signatures, and the singletons.
+_STRUCTURE_TAGS = tuple("{*}" + name for name in ("Signature", *_SINGLETONS))
+# Tag of a singleton, without namespace or in edXML's -> its name (other namespaces are not edXML's).
 _NAMES = {tag: name for name in _SINGLETONS for tag in (edxml.q(name), name)}
 
 
@@ -292,8 +293,9 @@ def check_structure(root):
     for el in root.iter(*_STRUCTURE_TAGS):  # document order: a parent comes before its children
         name = _NAMES.get(el.tag)
         if name is None:
-            signatures.append(el)
-            continue
+            if el.tag == _DS_SIGNATURE:
+                signatures.append(el)
+            continue  # the name in another namespace
         # The parent must be the one accepted before (lxml gives one proxy per element).
         if name in seen or el.getparent() is not seen.get(_SINGLETONS[name]):
             _refuse(WRAPPING, f"{name}: duplicated or out of place (possible signature wrapping)")
@@ -354,15 +356,16 @@ _USUAL_SHAPES = {
 def _children_as_shaped(el, name):
     """The element children of `el` (a ds:`name`), refused unless they are in the schema's order
     with nothing but white space between them (the schema allows no text there)."""
-    children = list(el)  # comments and PIs too: their tags are not strings, never a usual shape
-    if tuple([c.tag for c in children]) not in _USUAL_SHAPES[name]:
+    nodes = list(el)  # comments and PIs too: their tags are not strings, never a usual shape
+    children = nodes
+    if tuple([c.tag for c in nodes]) not in _USUAL_SHAPES[name]:
         children = list(el.iterchildren(etree.Element))
         names = " ".join([_DS_NAMES.get(c.tag, "?") for c in children])
         if _SHAPES[name].fullmatch(names) is None:
             _refuse(MALFORMED, f"Signature/{name}: holds ({names}), expected ({_SHAPES[name].pattern})")
-    if el.text is not None or any(c.tail is not None for c in el.iterchildren()):  # signxml writes none
-        if any(text and not text.isspace() for text in (el.text, *(c.tail for c in el.iterchildren()))):
-            _refuse(MALFORMED, f"Signature/{name}: holds text between its elements")
+    texts = [el.text, *[c.tail for c in nodes]]
+    if any(texts) and any(text and not text.isspace() for text in texts):  # signxml writes none at all
+        _refuse(MALFORMED, f"Signature/{name}: holds text between its elements")
     return children
 
 
@@ -525,7 +528,7 @@ class _DocumentVerifier(XMLVerifier):
             return None
         canonical = self._c14n(
             signed_info,
-            algorithm=CanonicalizationMethod(algorithm),
+            algorithm=_C14N_BY_URI[algorithm],
             inclusive_ns_prefixes=self._get_inclusive_ns_prefixes(c14n_method),
         )
         return canonical, self._fromstring(canonical)
@@ -553,7 +556,7 @@ class _DocumentVerifier(XMLVerifier):
         if policy.enveloped:
             _remove_sig(signature, idempotent=True)
         if policy.c14n_transform is not None:
-            algorithm = CanonicalizationMethod(policy.c14n_transform.get("Algorithm"))
+            algorithm = _C14N_BY_URI[policy.c14n_transform.get("Algorithm")]
             prefixes = self._get_inclusive_ns_prefixes(policy.c14n_transform)
         else:
             algorithm, prefixes = _DEFAULT_REFERENCE_C14N, None
