@@ -172,7 +172,7 @@ def test_strict_base64_is_decoded_as_it_is_cut():
 def test_a_marker_that_is_not_a_whole_text_is_refused():
     # The same cut put back into a comment, an attribute and an element with a child.
     marker = next(c14n.markers())
-    cuts = ((marker, 0, 0),)
+    cuts = (c14n.Cut(marker, 0, 0, None),)
     for xml in (f"<r><!--{marker}--><a/></r>", f"<r><a k='{marker}'/></r>", f"<r><a>{marker}<i/></a></r>",
                 f"<r><a>x{marker}</a></r>", f"<r><a/>{marker}</r>", f"<r><?a {marker}?></r>"):
         assert not c14n.texts_in_place(etree.fromstring(xml.encode()), cuts, TAGS), xml

@@ -179,8 +179,8 @@ def parse_without_long_texts(data, limits=edxml.DEFAULT_LIMITS, *, base64_only=F
     """Parse edXML bytes with the attachments' base64 left out, where that can be shown exact.
 
     Returns (root, texts): texts are CutText(bytes, marker bytes, payload) for what was cut
-    out, in document order, their markers standing in the tree as the texts' elements' only content
-    (cut_long_texts, texts_in_place). Where that cannot be shown, the whole message is
+    out, in document order, their markers standing in the tree as the texts' elements' only
+    content (cut_long_texts, texts_in_place). Where that cannot be shown, the whole message is
     parsed and texts is empty. Refusals (size, DTD, not well-formed) are safe_fromstring's.
 
     What is cut out is never parsed. A verifier parses the canonical bytes it digested; a
@@ -257,12 +257,12 @@ def cut_long_texts(data, name=PAYLOAD_NAME, max_cuts=edxml.DEFAULT_LIMITS.max_at
         if end < 0:
             break
         if end - start >= SPLICE_MIN_CHARS:
+            if end - start > edxml.MAX_TEXT_BYTES:
+                return data, ()  # longer than the parser takes: parsed whole, it is refused as such
             payload = _strict_base64(view[start:end])
             if payload is not None or not any(data.find(c, start, end) >= 0 for c in (b"&", b"\r", b">")):
                 if len(cuts) == max_cuts:
                     return data, ()  # more long texts than a message may have attachments: parse it whole
-                if end - start > edxml.MAX_TEXT_BYTES:
-                    return data, ()  # longer than the parser takes: parsed whole, it is refused as such
                 marker = next(new_markers)
                 pieces += (data[pos:start], marker.encode("utf-8"))
                 cuts.append(Cut(marker, start, end, payload))
@@ -310,7 +310,7 @@ def texts_in_place(root, cuts, tags=PAYLOAD_TAGS):
     """
     if (root.getroottree().docinfo.encoding or "").upper() != "UTF-8":
         return False
-    return markers_in_place(root, [cut[0] for cut in cuts], tags)
+    return markers_in_place(root, [cut.marker for cut in cuts], tags)
 
 
 def markers_in_place(root, markers, tags=PAYLOAD_TAGS):
