@@ -468,3 +468,81 @@ def test_an_oversized_attachment_is_refused_alike_from_the_signed_data_or_its_tr
             read()
         refusals.append(str(exc.value))
     assert refusals[0] == refusals[1] and f"attachment is 30000 bytes, limit is {30_000 - over}" in refusals[0]
+
+
+# --------------------------------------------------------------------------- the usual SignedInfo, read from its bytes
+
+_SI = ('<ds:SignedInfo xmlns:ds="{ds}">{s}<ds:CanonicalizationMethod Algorithm="{cm}"/>{s}'
+       '<ds:SignatureMethod Algorithm="{sm}"/>{s}<ds:Reference URI="{uri}">{s}{transforms}'
+       '<ds:DigestMethod Algorithm="{dm}"/>{s}<ds:DigestValue>{dv}</ds:DigestValue>{s}</ds:Reference>{s}'
+       '</ds:SignedInfo>')
+_ENV = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
+_INC = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"
+
+
+def _transforms(*algorithms, s=""):
+    inner = "".join(f'<ds:Transform Algorithm="{a}"/>{s}' for a in algorithms)
+    return f"<ds:Transforms>{s}{inner}</ds:Transforms>{s}" if algorithms else ""
+
+
+def _signed_info_variants():
+    base = dict(ds=DS, s="", cm=EXC_C14N, sm=RSA_SHA256, uri="", dm="http://www.w3.org/2001/04/xmlenc#sha256",
+                dv="dBfhxzNicTALJZMfYofPse2xmf7YNYCvVCMa0wqykXg=", transforms=_transforms(_ENV, EXC_C14N))
+    changes = [{}, {"s": "\n"}, {"s": "\n  \t"}, {"s": " x "}, {"uri": "#hdr"}, {"uri": "x"},
+               {"cm": _INC}, {"cm": EXC_C14N + "WithComments"}, {"cm": "urn:unknown"}, {"cm": "a&amp;b"},
+               {"sm": RSA_SHA1}, {"sm": "http://www.w3.org/2000/09/xmldsig#hmac-sha1"}, {"sm": ""},
+               {"dm": SHA1}, {"dm": "http://www.w3.org/2001/04/xmldsig-more#md5"},
+               {"dv": ""}, {"dv": "dBfh xzNi\ncTAL="}, {"dv": "not base64!"},
+               {"transforms": ""}, {"transforms": _transforms(_ENV)}, {"transforms": _transforms(EXC_C14N)},
+               {"transforms": _transforms(EXC_C14N, _ENV)}, {"transforms": _transforms(_ENV, _INC, EXC_C14N)},
+               {"transforms": _transforms(EXC_C14N, _INC)}, {"transforms": _transforms("urn:x")},
+               {"transforms": _transforms(_ENV, EXC_C14N, s="\n")}, {"transforms": "<ds:Transforms></ds:Transforms>"},
+               {"transforms": _transforms(_ENV, EXC_C14N).replace(
+                   f'"{EXC_C14N}"/>', f'"{EXC_C14N}"><ec:InclusiveNamespaces xmlns:ec="{EXC_C14N}" '
+                                      'PrefixList="edXML"/></ds:Transform>')}]
+    for change in changes:
+        xml = _SI.format(**{**base, **change})
+        yield xml
+        yield xml.replace("ds:", "").replace("xmlns:ds=", "xmlns=")  # default namespace
+        yield xml.replace("<ds:Reference ", '<ds:Reference Id="r" ')
+        yield xml.replace("<ds:SignatureMethod ", "<!-- c --><ds:SignatureMethod ")
+        yield xml.replace("<ds:DigestValue>", "<ds:DigestValue><?pi x?>")
+        yield xml.replace("</ds:Reference>", '</ds:Reference><ds:Reference URI=""/>')
+        yield f'<r xmlns:edXML="{edxml.NS}" xmlns:z="urn:z">{xml}</r>'  # ancestors' namespaces, for inclusive c14n
+
+
+def _policy_or_reason(read):
+    try:
+        return read()
+    except signing.SignatureRefused as exc:
+        return exc.reason_code, exc.message
+
+
+def test_the_usual_signed_info_read_from_its_bytes_is_what_its_tree_says():
+    # The verifier reads a SignedInfo of the usual form from the canonical bytes the signature
+    # covers; any other it parses. Over variants of every part, in each canonical form: where
+    # the bytes are read, the tree gives the same policy, and nothing the tree refuses is read.
+    read_from_bytes = 0
+    for xml in _signed_info_variants():
+        element = etree.fromstring(xml.encode())
+        if element.tag == "r":
+            element = element[0]
+        for method in CanonicalizationMethod:
+            canonical = signing._DocumentVerifier()._c14n(element, algorithm=method)
+            for allow_sha1 in (False, True):
+                tree = _policy_or_reason(lambda: signing._check_signed_info(etree.fromstring(canonical), allow_sha1))
+                from_bytes = signing._usual_signed_info(canonical, allow_sha1)
+                if from_bytes is not None:
+                    read_from_bytes += 1
+                    assert from_bytes == tree, (canonical, allow_sha1)
+    assert read_from_bytes > 100
+
+
+def test_signatures_of_signxml_and_xmlsec1_are_read_from_the_bytes(nghe_an, tmp_path, monkeypatch):
+    parsed = []
+    real = signing._check_signed_info
+    monkeypatch.setattr(signing, "_check_signed_info", lambda si, allow: parsed.append(si) or real(si, allow))
+    for data in (signed_edoc(nghe_an), xmlsec1_sign(nghe_an, tmp_path),
+                 xmlsec1_sign(nghe_an, tmp_path, sig=RSA_SHA1, digest=SHA1)):
+        assert signing.verify(data, allow_sha1=True).read().document_id
+    assert parsed == []

@@ -386,7 +386,8 @@ class _Policy(NamedTuple):
     weaknesses: tuple
     digest_value: str
     enveloped: bool  # the Reference's transforms remove the Signature
-    c14n_transform: etree._Element | None  # the Reference's canonicalisation; None: signxml's default
+    c14n_algorithm: str | None  # the Reference's canonicalisation; None: signxml's default
+    c14n_prefixes: list | None  # its InclusiveNamespaces PrefixList
 
 
 def _check_signed_info(si, allow_sha1):
@@ -401,40 +402,82 @@ def _check_signed_info(si, allow_sha1):
     if len(refs) != 1:
         _refuse(WRAPPING, f"SignedInfo/Reference: {len(refs)} references, expected exactly one")
     cm, sm, ref = _children_as_shaped(si, "SignedInfo")
-    uri = sm.get("Algorithm")
-    if uri not in _SIGNATURE_METHOD_URIS:
-        _refuse(MALFORMED, f"SignedInfo/SignatureMethod: unsupported algorithm {uri!r}")
-    method, method_name, weak_method = _SIGNATURE_METHOD_URIS[uri]
-    if cm.get("Algorithm") not in C14N_METHODS:
-        _refuse(MALFORMED, f"SignedInfo/CanonicalizationMethod: unsupported algorithm {cm.get('Algorithm')!r}")
-    # Only URI="" (the whole document) is accepted: a fragment reference leaves the rest
-    # of the document unsigned, which is what wrapping attacks exploit.
-    if ref.get("URI") != "":
-        _refuse(WRAPPING, f"Reference/@URI: {ref.get('URI')!r}; only the whole document (URI=\"\") may be signed")
     *transforms, dm, dv = _children_as_shaped(ref, "Reference")
     transforms = _children_as_shaped(transforms[0], "Transforms") if transforms else ()
-    for index, tr in enumerate(transforms):
-        if tr.get("Algorithm") not in ALLOWED_TRANSFORMS:
-            _refuse(MALFORMED, f"Reference/Transforms: transform {tr.get('Algorithm')!r} not allowed")
+    c14n_transforms = [t for t in transforms if t.get("Algorithm") != ENVELOPED]
+    return _policy(
+        sm.get("Algorithm"), cm.get("Algorithm"), ref.get("URI"), [t.get("Algorithm") for t in transforms],
+        dm.get("Algorithm"), dv.text, _inclusive_prefixes(c14n_transforms[0]) if c14n_transforms else None, allow_sha1,
+    )
+
+
+def _policy(signature_method, c14n_method, uri, transforms, digest_method, digest_value, prefixes, allow_sha1):
+    """The _Policy of a SignedInfo naming these algorithms (URIs) and Reference URI, or a refusal."""
+    if signature_method not in _SIGNATURE_METHOD_URIS:
+        _refuse(MALFORMED, f"SignedInfo/SignatureMethod: unsupported algorithm {signature_method!r}")
+    method, method_name, weak_method = _SIGNATURE_METHOD_URIS[signature_method]
+    if c14n_method not in C14N_METHODS:
+        _refuse(MALFORMED, f"SignedInfo/CanonicalizationMethod: unsupported algorithm {c14n_method!r}")
+    # Only URI="" (the whole document) is accepted: a fragment reference leaves the rest
+    # of the document unsigned, which is what wrapping attacks exploit.
+    if uri != "":
+        _refuse(WRAPPING, f"Reference/@URI: {uri!r}; only the whole document (URI=\"\") may be signed")
+    for index, transform in enumerate(transforms):
+        if transform not in ALLOWED_TRANSFORMS:
+            _refuse(MALFORMED, f"Reference/Transforms: transform {transform!r} not allowed")
         # Transforms apply in order, and the enveloped-signature one needs the document, not
         # the octets a canonicalisation gives: it comes first (xmlsec1 says the same).
-        if index and tr.get("Algorithm") == ENVELOPED:
+        if index and transform == ENVELOPED:
             _refuse(MALFORMED, "Reference/Transforms: the enveloped-signature transform must come first")
-    c14n_transforms = [t for t in transforms if t.get("Algorithm") != ENVELOPED]
+    c14n_transforms = [t for t in transforms if t != ENVELOPED]
     if len(c14n_transforms) > 1:
         _refuse(MALFORMED, "Reference/Transforms: only the enveloped-signature transform and one canonicalisation")
-    uri = dm.get("Algorithm")
-    if uri not in _DIGEST_URIS:
-        _refuse(MALFORMED, f"Reference/DigestMethod: unsupported algorithm {uri!r}")
-    digest, digest_name, weak_digest = _DIGEST_URIS[uri]
+    if digest_method not in _DIGEST_URIS:
+        _refuse(MALFORMED, f"Reference/DigestMethod: unsupported algorithm {digest_method!r}")
+    digest, digest_name, weak_digest = _DIGEST_URIS[digest_method]
     weaknesses = (f"signature method {method_name}",) * weak_method + (f"digest {digest_name}",) * weak_digest
     if weaknesses and not allow_sha1:
         _refuse(WEAK_ALGORITHM, "SHA-1 refused (" + ", ".join(weaknesses) + "); pass allow_sha1=True to accept it")
     return _Policy(
-        method, digest, (method_name, digest_name), weaknesses, dv.text,
+        method, digest, (method_name, digest_name), weaknesses, digest_value,
         enveloped=len(c14n_transforms) < len(transforms),
-        c14n_transform=c14n_transforms[0] if c14n_transforms else None,
+        c14n_algorithm=c14n_transforms[0] if c14n_transforms else None,
+        c14n_prefixes=prefixes,
     )
+
+
+_WS = rb"[ \t\n]*"  # white space as c14n writes it (a CR becomes &#xD;)
+# The canonical SignedInfo of the usual signatures (signxml's and xmlsec1's templates): the
+# schema's order, one Reference to the whole document, no attribute but those named, no
+# element but these, white space only between them. The prefix is the one SignedInfo has,
+# bound to XML Signature's namespace (its children declare none of their own).
+_USUAL_SIGNED_INFO = re.compile(
+    rb'<(?P<p>(?:[A-Za-z_][\w.-]*:)?)SignedInfo(?: xmlns(?::[A-Za-z_][\w.-]*)?="[^"]*")*>' + _WS
+    + rb'<(?P=p)CanonicalizationMethod Algorithm="(?P<cm>[^"]*)"></(?P=p)CanonicalizationMethod>' + _WS
+    + rb'<(?P=p)SignatureMethod Algorithm="(?P<sm>[^"]*)"></(?P=p)SignatureMethod>' + _WS
+    + rb'<(?P=p)Reference URI="">' + _WS
+    + rb'(?:<(?P=p)Transforms>' + _WS
+    + rb'<(?P=p)Transform Algorithm="(?P<t1>[^"]*)"></(?P=p)Transform>' + _WS
+    + rb'(?:<(?P=p)Transform Algorithm="(?P<t2>[^"]*)"></(?P=p)Transform>' + _WS + rb")?"
+    + rb"</(?P=p)Transforms>" + _WS + rb")?"
+    + rb'<(?P=p)DigestMethod Algorithm="(?P<dm>[^"]*)"></(?P=p)DigestMethod>' + _WS
+    + rb"<(?P=p)DigestValue>(?P<dv>[A-Za-z0-9+/=\s]+)</(?P=p)DigestValue>" + _WS
+    + rb"</(?P=p)Reference>" + _WS + rb"</(?P=p)SignedInfo>"
+)
+
+
+def _usual_signed_info(canonical, allow_sha1):
+    """_check_signed_info's _Policy for a canonical SignedInfo of the usual form it accepts,
+    read straight from the bytes the signature covers; None for any other (the parsed tree
+    then decides, and words the refusal)."""
+    match = _USUAL_SIGNED_INFO.fullmatch(canonical)
+    if match is None:
+        return None
+    cm, sm, t1, t2, dm, dv = (v.decode() if v is not None else None for v in match.group(*"cm sm t1 t2 dm dv".split()))
+    try:
+        return _policy(sm, cm, "", [t for t in (t1, t2) if t is not None], dm, dv, None, allow_sha1)
+    except SignatureRefused:
+        return None
 
 
 @lru_cache(maxsize=256)
@@ -477,6 +520,16 @@ _EC_INCLUSIVE_NAMESPACES = f"{{{sx_namespaces['ec']}}}InclusiveNamespaces"
 _DEFAULT_REFERENCE_C14N = SignatureConfiguration().default_reference_c14n_method
 
 
+def _inclusive_prefixes(transform_node):
+    # signxml's _get_inclusive_ns_prefixes: the PrefixList of the first ec:InclusiveNamespaces
+    # child that has one, found without ElementPath and its namespace map.
+    for el in transform_node.iterchildren(_EC_INCLUSIVE_NAMESPACES):
+        prefixes = el.get("PrefixList")
+        if prefixes is not None:
+            return prefixes.split(" ")
+    return None
+
+
 class _DocumentVerifier(XMLVerifier):
     """signxml's verification steps for the one signature of an edXML document, without its copies.
 
@@ -511,17 +564,11 @@ class _DocumentVerifier(XMLVerifier):
     """
 
     def _get_inclusive_ns_prefixes(self, transform_node):
-        # signxml's: the PrefixList of the first ec:InclusiveNamespaces child that has one,
-        # found without ElementPath and its namespace map.
-        for el in transform_node.iterchildren(_EC_INCLUSIVE_NAMESPACES):
-            prefixes = el.get("PrefixList")
-            if prefixes is not None:
-                return prefixes.split(" ")
-        return None
+        return _inclusive_prefixes(transform_node)
 
     def canonical_signed_info(self, signed_info):
-        """(SignedInfo's canonical form, that form parsed), or None if its CanonicalizationMethod
-        names no canonicalisation accepted here."""
+        """SignedInfo's canonical form, or None if its CanonicalizationMethod names no
+        canonicalisation accepted here."""
         c14n_method = _child(signed_info, "CanonicalizationMethod")
         algorithm = c14n_method.get("Algorithm") if c14n_method is not None else None
         if algorithm not in C14N_METHODS:
@@ -531,7 +578,7 @@ class _DocumentVerifier(XMLVerifier):
             algorithm=_C14N_BY_URI[algorithm],
             inclusive_ns_prefixes=self._get_inclusive_ns_prefixes(c14n_method),
         )
-        return canonical, self._fromstring(canonical)
+        return canonical
 
     def verify_document(self, root, signature, signed_info_c14n, policy, certificate, texts=()):
         """Verify `signature` (the only one in `root`) with `certificate`'s key; returns the SignedData.
@@ -555,12 +602,11 @@ class _DocumentVerifier(XMLVerifier):
         # From here on, only what the signature covers: the policy was read from those bytes.
         if policy.enveloped:
             _remove_sig(signature, idempotent=True)
-        if policy.c14n_transform is not None:
-            algorithm = _C14N_BY_URI[policy.c14n_transform.get("Algorithm")]
-            prefixes = self._get_inclusive_ns_prefixes(policy.c14n_transform)
+        if policy.c14n_algorithm is not None:
+            algorithm = _C14N_BY_URI[policy.c14n_algorithm]
         else:
-            algorithm, prefixes = _DEFAULT_REFERENCE_C14N, None
-        skeleton = self._c14n(root, algorithm=algorithm, inclusive_ns_prefixes=prefixes)
+            algorithm = _DEFAULT_REFERENCE_C14N
+        skeleton = self._c14n(root, algorithm=algorithm, inclusive_ns_prefixes=policy.c14n_prefixes)
         parts = c14n.parts_with_texts(skeleton, texts)  # the canonical form, in pieces
         if edxml.decode_base64(policy.digest_value, element="Reference/DigestValue") != _digest(parts, policy.digest):
             raise sx_exc.InvalidDigest("Digest mismatch for the reference to the whole document")
@@ -598,12 +644,13 @@ def _verify_tree(root, texts, allow_sha1):
     verifier = _DocumentVerifier()
     verifier._parser = edxml.parser()  # signxml's parser for what it parses (SignedInfo, signed data)
     try:
-        canonical = verifier.canonical_signed_info(signed_info)
-        if canonical is None:  # not canonicalisable: the check says why
+        signed_info_c14n = verifier.canonical_signed_info(signed_info)
+        if signed_info_c14n is None:  # not canonicalisable: the check says why
             _check_signed_info(signed_info, allow_sha1)
             _refuse(MALFORMED, "Signature/SignedInfo: no canonicalisation")
-        signed_info_c14n, verified_info = canonical
-        policy = _check_signed_info(verified_info, allow_sha1)
+        policy = _usual_signed_info(signed_info_c14n, allow_sha1) or _check_signed_info(
+            verifier._fromstring(signed_info_c14n), allow_sha1
+        )
         certs = _embedded_certificates(sig)
         signed = verifier.verify_document(root, sig, signed_info_c14n, policy, certs[0], texts)
     except sx_exc.InvalidDigest as exc:
