@@ -333,6 +333,19 @@ def _reshaped(signed, change):
     return edxml.to_bytes(root)
 
 
+@pytest.mark.parametrize("where", ["Signature and KeyInfo", "KeyInfo"])
+def test_an_xml_id_that_xml_refuses_is_refused_even_where_nothing_is_signed(nghe_an, where):
+    # Duplicated, or not a name: libxml2 says so only while it keeps its table of IDs.
+    def change(sig):
+        sig[2].set("{http://www.w3.org/XML/1998/namespace}id", "s" if where != "KeyInfo" else "1 2")
+        if where != "KeyInfo":
+            sig.set("{http://www.w3.org/XML/1998/namespace}id", "s")
+    with pytest.raises(ExchangeError) as exc:
+        signing.verify(_reshaped(signed_edoc(nghe_an), change))
+    message = exc.value.message
+    assert exc.value.reason_code == "malformed" and ("xml:id" in message or "ID s already defined" in message), message
+
+
 def _swap_first_two(el):
     first = el[0]
     el.remove(first)
