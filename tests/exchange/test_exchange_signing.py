@@ -450,6 +450,7 @@ def _reversed_transforms(sig):
 @pytest.mark.parametrize("change, reason, says, xmlsec1_too", [
     (lambda sig: setattr(sig[0][1], "tail", "text"), "malformed", "Signature/SignedInfo: holds text", True),
     (lambda sig: setattr(sig, "text", "text"), "malformed", "Signature/Signature: holds text", False),
+    (lambda sig: setattr(sig[0], "tail", "\u00a0"), "malformed", "Signature/Signature: holds text", False),
     (_reversed_transforms, "malformed", "enveloped-signature transform must come first", True),
     (lambda sig: setattr(sig[1], "text", "!" + sig[1].text[1:]), "bad_base64", "Signature/SignatureValue", True),
 ])
@@ -501,11 +502,11 @@ def _transforms(*algorithms, s=""):
 def _signed_info_variants():
     base = dict(ds=DS, s="", cm=EXC_C14N, sm=RSA_SHA256, uri="", dm="http://www.w3.org/2001/04/xmlenc#sha256",
                 dv="dBfhxzNicTALJZMfYofPse2xmf7YNYCvVCMa0wqykXg=", transforms=_transforms(_ENV, EXC_C14N))
-    changes = [{}, {"s": "\n"}, {"s": "\n  \t"}, {"s": " x "}, {"uri": "#hdr"}, {"uri": "x"},
+    changes = [{}, {"s": "\n"}, {"s": "\n  \t"}, {"s": " x "}, {"s": "\u00a0"}, {"uri": "#hdr"}, {"uri": "x"},
                {"cm": _INC}, {"cm": EXC_C14N + "WithComments"}, {"cm": "urn:unknown"}, {"cm": "a&amp;b"},
                {"sm": RSA_SHA1}, {"sm": "http://www.w3.org/2000/09/xmldsig#hmac-sha1"}, {"sm": ""},
                {"dm": SHA1}, {"dm": "http://www.w3.org/2001/04/xmldsig-more#md5"},
-               {"dv": ""}, {"dv": "dBfh xzNi\ncTAL="}, {"dv": "not base64!"},
+               {"dv": ""}, {"dv": "dBfh xzNi\ncTAL="}, {"dv": "not base64!"}, {"dv": "dBfh<ds:Object/>xzNi"},
                {"transforms": ""}, {"transforms": _transforms(_ENV)}, {"transforms": _transforms(EXC_C14N)},
                {"transforms": _transforms(EXC_C14N, _ENV)}, {"transforms": _transforms(_ENV, _INC, EXC_C14N)},
                {"transforms": _transforms(EXC_C14N, _INC)}, {"transforms": _transforms("urn:x")},

@@ -364,7 +364,8 @@ def _children_as_shaped(el, name):
         if _SHAPES[name].fullmatch(names) is None:
             _refuse(MALFORMED, f"Signature/{name}: holds ({names}), expected ({_SHAPES[name].pattern})")
     texts = [el.text, *[c.tail for c in nodes]]
-    if any(texts) and any(text and not text.isspace() for text in texts):  # signxml writes none at all
+    # XML's white space only (str.isspace would let a no-break space through); signxml writes none.
+    if any(texts) and any(text and text.strip(" \t\r\n") for text in texts):
         _refuse(MALFORMED, f"Signature/{name}: holds text between its elements")
     return children
 
@@ -403,6 +404,8 @@ def _check_signed_info(si, allow_sha1):
         _refuse(WRAPPING, f"SignedInfo/Reference: {len(refs)} references, expected exactly one")
     cm, sm, ref = _children_as_shaped(si, "SignedInfo")
     *transforms, dm, dv = _children_as_shaped(ref, "Reference")
+    if len(dv):  # the schema's base64Binary: text only
+        _refuse(MALFORMED, "Reference/DigestValue: holds elements, expected base64 text only")
     transforms = _children_as_shaped(transforms[0], "Transforms") if transforms else ()
     c14n_transforms = [t for t in transforms if t.get("Algorithm") != ENVELOPED]
     return _policy(
