@@ -226,6 +226,28 @@ def test_a_dtd_in_utf16_or_utf32_is_forbidden(encoding):
         edxml.parse(f"<?xml version='1.0' encoding='{encoding.upper()}'?>{doc}".encode(encoding))
 
 
+_LAUGHS_DOC = LAUGHS.decode().replace('<?xml version="1.0"?>', "").lstrip()
+
+
+@pytest.mark.parametrize("data", [
+    # A long comment first: the DOCTYPE is beyond any fixed window.
+    *[f"<?xml version='1.0' encoding='{c.upper()}'?><!--{'x' * 70_000}-->{_LAUGHS_DOC}".encode(c)
+      for c in ("utf-16", "utf-16-le", "utf-32", "utf-8")],
+    # Encodings in which "<!" is other bytes.
+    b"<?xml version='1.0' encoding='UTF-7'?>+ADwAIQ-" + _LAUGHS_DOC[2:].encode(),
+    b"<?xml version='1.0' encoding='UTF-7'?><+ACE-" + _LAUGHS_DOC[2:].encode(),
+    b"<?xml version='1.0' encoding='ISO-2022-JP'?>\x1b(B" + _LAUGHS_DOC.encode(),
+], ids=["utf-16-comment", "utf-16-le-comment", "utf-32-comment", "utf-8-comment", "utf-7", "utf-7-bang", "iso-2022-jp"])
+def test_a_dtd_is_found_in_the_document_s_own_encoding(data):
+    with pytest.raises(ForbiddenDTD):
+        edxml.parse(data)
+
+
+def test_a_document_that_does_not_begin_with_markup_is_refused():
+    with pytest.raises(edxml.EdxmlError, match="does not begin with markup"):
+        edxml.parse(b"\x1b(B" + _LAUGHS_DOC.encode())
+
+
 def test_dtd_inserted_into_a_real_message_is_forbidden():
     data = build_bytes(sample_edoc())
     data = data.replace(b"?>\n", b'?>\n<!DOCTYPE edXML [<!ENTITY x "y">]>\n', 1)

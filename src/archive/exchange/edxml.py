@@ -1,6 +1,7 @@
 """Build, safely parse and structurally check edXML messages (QCVN 102:2016/BTTTT)."""
 
 import binascii
+import codecs
 import contextlib
 import contextvars
 import re
@@ -402,9 +403,15 @@ def parser():
 
 
 _PROLOG_ITEM = re.compile(rb"\s+|<\?.*?\?>|<!--.*?-->", re.S)
-# The usual start: in an ASCII-compatible encoding (UTF-16 and UTF-32 without a byte order
-# mark put NULs after the "<"), at most an XML declaration before the root element's start tag.
-_PLAIN_START = re.compile(rb"(?:<\?xml[^?<>]*\?>)?[ \t\r\n]*<[^!?\x00]")
+# The usual start: UTF-8 (declared or not; UTF-16 and UTF-32 without a byte order mark put NULs
+# after the "<"), at most an XML declaration before the root element's start tag.
+_PLAIN_START = re.compile(
+    rb"""(?:<\?xml\s+version\s*=\s*(["'])1\.[0-9]+\1(?:\s+encoding\s*=\s*(["'])(?i:utf-8)\2)?"""
+    rb"""(?:\s+standalone\s*=\s*(["'])(?:yes|no)\3)?\s*\?>)?[ \t\r\n]*<[^!?\x00]"""
+)
+# The encoding an XML declaration in an ASCII-compatible encoding names.
+_DECLARED_ENCODING = re.compile(rb"""<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z][A-Za-z0-9._-]*)["']""")
+_UTF8_BOM = b"\xef\xbb\xbf"
 
 
 # How XML documents in UTF-16 and UTF-32 begin (XML 1.0, appendix F), with a byte order mark
@@ -421,20 +428,47 @@ def _wide_encoding(head):
     return next((codec for start, codec in _WIDE_STARTS if head.startswith(start)), None)
 
 
+def _as_utf8(data):
+    """The document re-encoded as UTF-8 for reading its prolog: decoded as UTF-16 or UTF-32
+    (by its first bytes) or as the encoding its declaration names (UTF-7, say, writes
+    "<!" otherwise). Characters the codec cannot read are left out: the parser judges them."""
+    codec = _wide_encoding(data[:4])
+    if codec is None:
+        declared = _DECLARED_ENCODING.match(data, len(_UTF8_BOM) if data.startswith(_UTF8_BOM) else 0)
+        if declared is None:
+            return data
+        try:
+            codec = codecs.lookup(declared.group(1).decode("ascii")).name
+        except LookupError:
+            return data  # libxml2 refuses an encoding nobody knows
+        if codec == "utf-8":
+            return data
+    return data.decode(codec, "ignore").encode("utf-8")
+
+
 def _prolog_has_doctype(data):
-    """True if a DOCTYPE appears before the root element (XML declaration, PIs, comments skipped)."""
+    """True if a DOCTYPE appears before the root element (XML declaration, PIs, comments
+    skipped), in the bytes as they are or read in the document's encoding."""
+    return any(start.startswith(b"<!DOCTYPE") for start in _prolog_starts(data))
+
+
+def _prolog_starts(data):
+    """Where the document starts after white space, PIs and comments: its first bytes there,
+    as they are and (if that differs) read in its encoding as UTF-8. Both, because a
+    declaration may name an encoding its bytes are not in."""
     if _PLAIN_START.match(data):
-        return False
-    wide = _wide_encoding(data[:4])
-    if wide:
-        data = data[:65536].decode(wide, "ignore").encode("utf-8")
-    pos = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+        return (b"<",)
+    text = _as_utf8(data)
+    return tuple(_after_prolog_items(t) for t in ((data,) if text is data else (data, text)))
+
+
+def _after_prolog_items(text):
+    pos = len(_UTF8_BOM) if text.startswith(_UTF8_BOM) else 0
     while True:
-        m = _PROLOG_ITEM.match(data, pos)
+        m = _PROLOG_ITEM.match(text, pos)
         if not m or m.end() == pos:
-            break
+            return text[pos:pos + 16]
         pos = m.end()
-    return data.startswith(b"<!DOCTYPE", pos)
 
 
 def safe_fromstring(data, limits=DEFAULT_LIMITS):
@@ -448,8 +482,12 @@ def safe_fromstring(data, limits=DEFAULT_LIMITS):
     data = bytes(data)
     # libxml2 reads an internal DTD subset even when entities are not resolved (and may fail
     # on it with an amplification error), so a DOCTYPE is refused before the parser sees it.
-    if _prolog_has_doctype(data):
+    starts = _prolog_starts(data)
+    if any(start.startswith(b"<!DOCTYPE") for start in starts):
         raise ForbiddenDTD("DOCTYPE declarations are forbidden in edXML")
+    # Where a document starts (after an escape sequence, say) is not for a parser to guess.
+    if all(start and not start.startswith(b"<") for start in starts):
+        raise EdxmlError("not well-formed XML: the document does not begin with markup")
     try:
         root = etree.fromstring(data, parser=parser())
     except etree.XMLSyntaxError as exc:
