@@ -455,7 +455,7 @@ _WS = rb"[ \t\n]*"  # white space as c14n writes it (a CR becomes &#xD;)
 # element but these, white space only between them. The prefix is the one SignedInfo has,
 # bound to XML Signature's namespace (its children declare none of their own).
 _USUAL_SIGNED_INFO = re.compile(
-    rb'<(?P<p>(?:[A-Za-z_][\w.-]*:)?)SignedInfo(?: xmlns(?::[A-Za-z_][\w.-]*)?="[^"]*")*>' + _WS
+    rb'<(?P<p>(?:[A-Za-z_][\w.-]*:)?)SignedInfo(?: xmlns(?::[A-Za-z_][\w.-]*)?="[^"&<]*")*>' + _WS
     + rb'<(?P=p)CanonicalizationMethod Algorithm="(?P<cm>[^"]*)"></(?P=p)CanonicalizationMethod>' + _WS
     + rb'<(?P=p)SignatureMethod Algorithm="(?P<sm>[^"]*)"></(?P=p)SignatureMethod>' + _WS
     + rb'<(?P=p)Reference URI="">' + _WS
@@ -469,11 +469,16 @@ _USUAL_SIGNED_INFO = re.compile(
 )
 
 
+_USUAL_SIGNED_INFO_BYTES = 65536  # some 700 bytes are usual
+
+
 def _usual_signed_info(canonical, allow_sha1):
     """_check_signed_info's _Policy for a canonical SignedInfo of the usual form it accepts,
     read straight from the bytes the signature covers; None for any other (the parsed tree
     then decides, and words the refusal)."""
-    match = _USUAL_SIGNED_INFO.fullmatch(canonical)
+    # libxml2 writes namespace URIs unescaped (the pattern takes none with "&" or "<"), and
+    # refuses texts over 10 MB: the parser is the judge of anything that could be either.
+    match = _USUAL_SIGNED_INFO.fullmatch(canonical) if len(canonical) <= _USUAL_SIGNED_INFO_BYTES else None
     if match is None:
         return None
     cm, sm, t1, t2, dm, dv = (v.decode() if v is not None else None for v in match.group(*"cm sm t1 t2 dm dv".split()))
