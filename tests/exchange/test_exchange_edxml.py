@@ -229,18 +229,45 @@ def test_a_dtd_in_utf16_or_utf32_is_forbidden(encoding):
 _LAUGHS_DOC = LAUGHS.decode().replace('<?xml version="1.0"?>', "").lstrip()
 
 
-@pytest.mark.parametrize("data", [
-    # A long comment first: the DOCTYPE is beyond any fixed window.
-    *[f"<?xml version='1.0' encoding='{c.upper()}'?><!--{'x' * 70_000}-->{_LAUGHS_DOC}".encode(c)
-      for c in ("utf-16", "utf-16-le", "utf-32", "utf-8")],
-    # Encodings in which "<!" is other bytes.
-    b"<?xml version='1.0' encoding='UTF-7'?>+ADwAIQ-" + _LAUGHS_DOC[2:].encode(),
-    b"<?xml version='1.0' encoding='UTF-7'?><+ACE-" + _LAUGHS_DOC[2:].encode(),
-    b"<?xml version='1.0' encoding='ISO-2022-JP'?>\x1b(B" + _LAUGHS_DOC.encode(),
-], ids=["utf-16-comment", "utf-16-le-comment", "utf-32-comment", "utf-8-comment", "utf-7", "utf-7-bang", "iso-2022-jp"])
-def test_a_dtd_is_found_in_the_document_s_own_encoding(data):
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-32", "utf-8"])
+def test_a_dtd_is_found_however_long_the_prolog(encoding):
+    data = f"<?xml version='1.0' encoding='{encoding.upper()}'?><!--{'x' * 70_000}-->{_LAUGHS_DOC}".encode(encoding)
     with pytest.raises(ForbiddenDTD):
         edxml.parse(data)
+
+
+_NOT_READ = {
+    # "<!" written otherwise: the parser would read the DTD.
+    "utf-7": b"<?xml version='1.0' encoding='UTF-7'?>+ADwAIQ-" + _LAUGHS_DOC[2:].encode(),
+    "utf-7-bang": b"<?xml version='1.0' encoding='UTF-7'?><+ACE-" + _LAUGHS_DOC[2:].encode(),
+    "iso-2022-jp": b"<?xml version='1.0' encoding='ISO-2022-JP'?>\x1b(B" + _LAUGHS_DOC.encode(),
+    "java": b"<?xml version='1.0' encoding='JAVA'?><\\u0021" + _LAUGHS_DOC[2:].encode(),
+    # A declaration in ASCII naming UTF-16: the parser switches to it after the declaration.
+    "declared-utf-16le": b"<?xml version='1.0' encoding='UTF-16LE'" + ("?>" + _LAUGHS_DOC).encode("utf-16-le"),
+    "ucs-2": b"<?xml version='1.0' encoding='UCS-2'" + ("?>" + _LAUGHS_DOC).encode("utf-16-be"),
+    "ebcdic": b"<?xml version='1.0' encoding='IBM037'" + ("?>" + _LAUGHS_DOC).encode("cp037"),
+    # Names of Python codecs that are not text encodings, or decode slowly.
+    "base64": f"<?xml version='1.0' encoding='base64'?><edXML:edXML xmlns:edXML='{edxml.NS}'/>".encode(),
+    "idna": f"<?xml version='1.0' encoding='idna'?><edXML:edXML xmlns:edXML='{edxml.NS}'/>".encode(),
+    "punycode": b"<?xml version='1.0' encoding='punycode'?><r>" + b"a-" * 200_000 + b"</r>",
+}
+
+
+@pytest.mark.parametrize("name", sorted(_NOT_READ))
+def test_an_encoding_not_read_here_is_refused_before_parsing(name):
+    start = time.process_time()
+    with pytest.raises(edxml.EdxmlError, match="is not read here") as exc:
+        edxml.parse(_NOT_READ[name])
+    assert exc.value.reason_code == "malformed"
+    assert time.process_time() - start < 1.0  # refused, not decoded (Python's punycode is quadratic)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "utf-16-le", "utf-32-be", "iso-8859-1", "windows-1258", "us-ascii"])
+def test_a_message_in_an_encoding_read_here_is_read(encoding):
+    text = build_bytes(sample_edoc()).decode("utf-8")
+    text = text.replace("encoding='UTF-8'", f"encoding='{encoding.upper()}'").replace('encoding="UTF-8"', f'encoding="{encoding.upper()}"')
+    data = text.encode(encoding, "xmlcharrefreplace")
+    assert edxml.parse(data).document_id == edxml.parse(build_bytes(sample_edoc())).document_id
 
 
 def test_a_document_that_does_not_begin_with_markup_is_refused():

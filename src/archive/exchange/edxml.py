@@ -428,41 +428,43 @@ def _wide_encoding(head):
     return next((codec for start, codec in _WIDE_STARTS if head.startswith(start)), None)
 
 
-def _as_utf8(data):
-    """The document re-encoded as UTF-8 for reading its prolog: decoded as UTF-16 or UTF-32
-    (by its first bytes) or as the encoding its declaration names (UTF-7, say, writes
-    "<!" otherwise). Characters the codec cannot read are left out: the parser judges them."""
-    codec = _wide_encoding(data[:4])
-    if codec is None:
-        declared = _DECLARED_ENCODING.match(data, len(_UTF8_BOM) if data.startswith(_UTF8_BOM) else 0)
-        if declared is None:
-            return data
+# Encodings read here. In the ASCII-compatible ones the prolog's markup is its ASCII bytes;
+# UTF-16 and UTF-32 are recognised by their first bytes and decoded. libxml2 knows hundreds
+# more, in some of which "<!" is other bytes: those are refused before it reads them.
+_ASCII_COMPATIBLE = frozenset({
+    "utf-8", "ascii", *(f"iso8859-{n}" for n in range(1, 17) if n != 12), *(f"cp125{n}" for n in range(9)),
+})
+_WIDE_CODECS = frozenset({"utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be"})
+
+
+def _prolog_text(data):
+    """The bytes in which to read the prolog: `data` itself, or its UTF-16/32 decoded as UTF-8.
+
+    Raises EdxmlError if the declaration names an encoding not read here, or names UTF-16 or
+    UTF-32 for bytes that are not (libxml2 would switch to it after the declaration).
+    """
+    wide = _wide_encoding(data[:4])
+    text = data if wide is None else data.decode(wide, "ignore").encode("utf-8")
+    declared = _DECLARED_ENCODING.match(text, len(_UTF8_BOM) if text.startswith(_UTF8_BOM) else 0)
+    if declared is not None:
+        name = declared.group(1).decode("ascii")
         try:
-            codec = codecs.lookup(declared.group(1).decode("ascii")).name
+            codec = codecs.lookup(name).name
         except LookupError:
-            return data  # libxml2 refuses an encoding nobody knows
-        if codec == "utf-8":
-            return data
-    return data.decode(codec, "ignore").encode("utf-8")
+            codec = None
+        if codec not in (_WIDE_CODECS if wide else _ASCII_COMPATIBLE):
+            raise EdxmlError(f"not well-formed XML: encoding {name!r} is not read here "
+                             "(UTF-8, UTF-16, UTF-32, ASCII, ISO-8859 or windows-125x)")
+    return text
 
 
-def _prolog_has_doctype(data):
-    """True if a DOCTYPE appears before the root element (XML declaration, PIs, comments
-    skipped), in the bytes as they are or read in the document's encoding."""
-    return any(start.startswith(b"<!DOCTYPE") for start in _prolog_starts(data))
-
-
-def _prolog_starts(data):
-    """Where the document starts after white space, PIs and comments: its first bytes there,
-    as they are and (if that differs) read in its encoding as UTF-8. Both, because a
-    declaration may name an encoding its bytes are not in."""
+def _prolog_start(data):
+    """The first bytes (as UTF-8) of the document's first item that is not white space, a PI
+    or a comment: b"<" and a name for the usual start. Raises EdxmlError for an encoding
+    not read here (_prolog_text)."""
     if _PLAIN_START.match(data):
-        return (b"<",)
-    text = _as_utf8(data)
-    return tuple(_after_prolog_items(t) for t in ((data,) if text is data else (data, text)))
-
-
-def _after_prolog_items(text):
+        return b"<"
+    text = _prolog_text(data)
     pos = len(_UTF8_BOM) if text.startswith(_UTF8_BOM) else 0
     while True:
         m = _PROLOG_ITEM.match(text, pos)
@@ -482,11 +484,11 @@ def safe_fromstring(data, limits=DEFAULT_LIMITS):
     data = bytes(data)
     # libxml2 reads an internal DTD subset even when entities are not resolved (and may fail
     # on it with an amplification error), so a DOCTYPE is refused before the parser sees it.
-    starts = _prolog_starts(data)
-    if any(start.startswith(b"<!DOCTYPE") for start in starts):
+    start = _prolog_start(data)
+    if start.startswith(b"<!DOCTYPE"):
         raise ForbiddenDTD("DOCTYPE declarations are forbidden in edXML")
     # Where a document starts (after an escape sequence, say) is not for a parser to guess.
-    if all(start and not start.startswith(b"<") for start in starts):
+    if start and not start.startswith(b"<"):
         raise EdxmlError("not well-formed XML: the document does not begin with markup")
     try:
         root = etree.fromstring(data, parser=parser())
