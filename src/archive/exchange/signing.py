@@ -394,10 +394,11 @@ class _Policy(NamedTuple):
 def _check_signed_info(si, allow_sha1):
     """Check a SignedInfo's shape, algorithms and reference; returns a _Policy.
 
-    The verifier checks the canonical form the SignatureValue covers, parsed, so that what
-    it accepts here is what was signed. The shape is what XML Signature's schema allows,
-    narrowed to one reference to the whole document (signxml checks the schema itself,
-    about 7 % of a verification).
+    The verifier gives it the canonical form the SignatureValue covers, parsed, so that what
+    it accepts here is what was signed (the usual forms are read from those bytes without a
+    parse, _usual_signed_info). The shape is what XML Signature's schema allows, narrowed to
+    one reference to the whole document (signxml checks the schema itself, about 7 % of a
+    verification).
     """
     refs = list(si.iterchildren(_DS + "Reference"))
     if len(refs) != 1:
