@@ -589,20 +589,19 @@ class _DocumentVerifier(XMLVerifier):
         )
         return canonical
 
-    def verify_document(self, root, signature, signed_info_c14n, policy, certificate, texts=()):
+    def verify_document(self, root, signature, signature_value, signed_info_c14n, policy, certificate,
+                        texts=()):
         """Verify `signature` (the only one in `root`) with `certificate`'s key; returns the SignedData.
 
-        `signed_info_c14n` is the canonical SignedInfo and `policy` what _check_signed_info
-        accepted in it. `texts` are c14n.CutText for the long texts cut out of `root`.
+        `signature_value` is its SignatureValue element, `signed_info_c14n` the canonical
+        SignedInfo and `policy` what _check_signed_info accepted in it. `texts` are c14n.CutText for the long texts cut out of `root`.
         Consumes `root`. Raises signxml's exceptions, and c14n.CutTextsMissing if a marker is
         not in the canonical form exactly once.
         """
         try:
             self._verify_signature_with_pubkey(
                 signed_info_c14n=signed_info_c14n,
-                raw_signature=edxml.decode_base64(
-                    _child(signature, "SignatureValue").text, element="Signature/SignatureValue"
-                ),
+                raw_signature=edxml.decode_base64(signature_value.text, element="Signature/SignatureValue"),
                 signature_alg=policy.method,
                 signing_certificate=certificate,
             )
@@ -649,7 +648,7 @@ def verify(data, *, allow_sha1=False, limits=edxml.DEFAULT_LIMITS):
 
 def _verify_tree(root, texts, allow_sha1):
     sig = check_structure(root)
-    signed_info, _ = _signature_parts(sig)
+    signed_info, signature_value = _signature_parts(sig)
     verifier = _DocumentVerifier()
     verifier._parser = edxml.parser()  # signxml's parser for what it parses (SignedInfo, signed data)
     try:
@@ -661,7 +660,7 @@ def _verify_tree(root, texts, allow_sha1):
             verifier._fromstring(signed_info_c14n), allow_sha1
         )
         certs = _embedded_certificates(sig)
-        signed = verifier.verify_document(root, sig, signed_info_c14n, policy, certs[0], texts)
+        signed = verifier.verify_document(root, sig, signature_value, signed_info_c14n, policy, certs[0], texts)
     except sx_exc.InvalidDigest as exc:
         _refuse(TAMPERED, f"signed content was altered: {exc}")
     except sx_exc.InvalidSignature as exc:
