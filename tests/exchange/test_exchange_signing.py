@@ -25,7 +25,7 @@ from lxml import etree
 from signxml import SignatureConfiguration, XMLSigner, XMLVerifier
 from signxml.algorithms import CanonicalizationMethod, DigestAlgorithm, SignatureMethod
 
-from archive.exchange import c14n, edxml, signing, trust
+from archive.exchange import c14n, edxml, signed_data, signing, trust
 from archive.exchange.errors import ExchangeError, RefusedMessage
 
 DS = "http://www.w3.org/2000/09/xmldsig#"
@@ -227,13 +227,15 @@ def test_we_verify_stock_signxml_signature(nghe_an):
     ).sign(root, key=nghe_an.key, cert=[nghe_an.cert])
     data = edxml.to_bytes(stock)
     assert signing.verify(data).certificate == nghe_an.cert
-    # ... and both sign the same bytes the same way (RSA PKCS#1 v1.5 is deterministic).
-    assert signing.sign(edxml.to_bytes(edxml.build_edoc(_big_edoc())), nghe_an.key, nghe_an.cert) == data
+    # ... and both sign the same bytes the same way (RSA PKCS#1 v1.5 is deterministic); ours
+    # is written in its canonical form, after an XML declaration.
+    ours = signing.sign(edxml.to_bytes(edxml.build_edoc(_big_edoc())), nghe_an.key, nghe_an.cert)
+    assert ours == b"<?xml version='1.0' encoding='UTF-8'?>\n" + etree.tostring(stock, method="c14n", exclusive=True)
 
 
 def test_signed_bytes_round_trip(nghe_an):
     signed = signing.sign(edxml.to_bytes(edxml.build_edoc(_big_edoc())), nghe_an.key, nghe_an.cert)
-    assert edxml.to_bytes(etree.fromstring(signed)) == signed
+    assert signing.serialize(etree.fromstring(signed)) == signed
     assert not any(0xE000 <= ord(c) <= 0xE0FF for c in signed.decode("utf-8")), "a splice marker was left"
 
 
@@ -286,7 +288,7 @@ def test_signing_a_tree_or_its_bytes_gives_the_same_message(nghe_an):
     from_tree = signing.sign(root, nghe_an.key, nghe_an.cert)
     assert etree.tostring(root) == before, "the caller's tree must stay untouched"
     assert from_tree == signing.sign(edxml.to_bytes(root), nghe_an.key, nghe_an.cert)
-    assert edxml.to_bytes(signing.sign_tree(root, nghe_an.key, nghe_an.cert)) == from_tree
+    assert signing.serialize(signing.sign_tree(root, nghe_an.key, nghe_an.cert)) == from_tree
 
 
 def test_inclusive_namespace_prefixes_are_read_as_signxml_reads_them(nghe_an, tmp_path):
@@ -575,3 +577,71 @@ def test_signatures_of_signxml_and_xmlsec1_are_read_from_the_bytes(nghe_an, tmp_
                  xmlsec1_sign(nghe_an, tmp_path, sig=RSA_SHA1, digest=SHA1)):
         assert signing.verify(data, allow_sha1=True).read().document_id
     assert parsed == []
+
+
+def _signed_root_facts(verified):
+    # The tree that read() reads, the attachments' base64 back in place of their markers.
+    root = etree.fromstring(etree.tostring(verified.signed._root))
+    for el in root.iter(f"{{{edxml.NS}}}ContentTransferEncoded"):
+        if el.text in verified.signed._payloads:
+            el.text = base64.b64encode(verified.signed._payloads[el.text]).decode("ascii")
+    return _tree_facts(root)
+
+
+_SIGNATURE_END = b"</ds:Signature>"
+
+
+@pytest.mark.parametrize("change, read_as_received", [
+    (None, True),
+    (lambda m: m.replace(b"<?xml version='1.0' encoding='UTF-8'?>", b'<?xml version="1.0" encoding="utf-8" ?>'), True),
+    (lambda m: m.split(b"\n", 1)[1], True),  # no declaration
+    (lambda m: m.replace(_SIGNATURE_END, b"</ds:Signature \n>"), True),
+    (lambda m: m.replace(b"<ds:KeyInfo>", b"<!-- unsigned --><ds:KeyInfo>"), True),  # inside the Signature
+    # The Signature's tags written again inside it, or its end tag before it: the bytes cannot
+    # show where it ends, so the canonical form is parsed.
+    (lambda m: m.replace(b"<ds:KeyInfo>", b"<?x <ds:Signature>?><ds:KeyInfo>"), False),
+    (lambda m: m.replace(b"<ds:KeyInfo>", b"<?x </ds:Signature>?><ds:KeyInfo>"), False),
+    # Anything c14n does not write as received: a comment, a trailing line break, an
+    # attribute in single quotes.
+    (lambda m: m.replace(b"<edXML:edXMLBody>", b"<!-- unsigned --><edXML:edXMLBody>"), False),
+    (lambda m: m + b"\n", False),
+    (lambda m: m.replace(b'Manifest version="1.0"', b"Manifest version='1.0'"), False),
+])
+def test_a_message_in_its_canonical_form_is_read_from_the_received_tree(nghe_an, monkeypatch, change,
+                                                                        read_as_received):
+    # Signer writes the canonical form; a verifier that finds the received bytes to be that
+    # form (a declaration before, the Signature inserted) reads the tree it parsed. Either way
+    # what it reads is what stock signxml returns as signed.
+    signed = signing.sign(edxml.to_bytes(edxml.build_edoc(_big_edoc())), nghe_an.key, nghe_an.cert)
+    message = change(signed) if change else signed
+    assert change is None or message != signed, "the change must apply"
+    config = SignatureConfiguration(location=f"./{{{edxml.NS}}}edXMLEnvelope/{{{edxml.NS}}}edXMLHeader/")
+    stock = XMLVerifier().verify(message, x509_cert=nghe_an.cert, expect_config=config).signed_xml
+    seen = []
+    real = signing.received_form
+    monkeypatch.setattr(signing, "received_form", lambda *args: seen.append(real(*args)) or seen[-1])
+    verified = signing.verify(message)
+    assert seen == [read_as_received]
+    assert _signed_root_facts(verified) == _tree_facts(stock)
+    assert verified.read() == edxml.read_tree(stock)
+
+
+_CANONICAL = b"<r><a>t</a><b></b></r>"
+
+
+@pytest.mark.parametrize("received, prefix, expected", [
+    (b"<?xml version='1.0' encoding='UTF-8'?>\n<r><a>t</a><ds:Signature xmlns:ds='s'><ds:SignatureValue>A"
+     b"</ds:SignatureValue></ds:Signature><b></b></r>", "ds", True),
+    (b"<r><a>t<Signature xmlns='s'><SignatureValue/></Signature ></a><b></b></r>", None, True),
+    # Its start tag or end tag a second time, even where the parser would not read it as one.
+    (b"<r><a>t</a><ds:Signature><?p <ds:Signature ?></ds:Signature><b></b></r>", "ds", False),
+    (b"<r><a>t</a><ds:Signature><?p </ds:Signature>?></ds:Signature><b></b></r>", "ds", False),
+    (b"<r><a>t</a><ds:Signature/><ds:Signature/><b></b></r>", "ds", False),
+    # Not a declaration c14n's bytes may follow as they are, or other bytes than the canonical form.
+    (b"<?xml version='1.0' encoding='ISO-8859-1'?><r><a>t</a><ds:Signature/><b></b></r>", "ds", False),
+    (b"<!-- c --><r><a>t</a><ds:Signature/><b></b></r>", "ds", False),
+    (b"<r><a>t</a><ds:Signature/><b/></r>", "ds", False),
+    (b"<r><a>t</a><s:Signature/><b></b></r>", "ds", False),
+])
+def test_received_bytes_are_the_canonical_form_only_where_that_is_shown(received, prefix, expected):
+    assert signed_data.received_form(received, _CANONICAL, prefix) is expected

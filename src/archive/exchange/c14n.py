@@ -178,10 +178,10 @@ def parts_with_texts(data, texts):
 def parse_without_long_texts(data, limits=edxml.DEFAULT_LIMITS, *, base64_only=False):
     """Parse edXML bytes with the attachments' base64 left out, where that can be shown exact.
 
-    Returns (root, texts): texts are CutText(bytes, marker bytes, payload) for what was cut
-    out, in document order, their markers standing in the tree as the texts' elements' only
-    content (cut_long_texts, texts_in_place). Where that cannot be shown, the whole message is
-    parsed and texts is empty. Refusals (size, DTD, not well-formed) are safe_fromstring's.
+    Returns (root, texts, parsed): texts are CutText(bytes, marker bytes, payload) for what was
+    cut out, in document order, their markers standing in the tree as the texts' elements' only
+    content (cut_long_texts, texts_in_place), and parsed the bytes root was parsed from. Where
+    that cannot be shown, the whole message is parsed and texts is empty. Refusals (size, DTD, not well-formed) are safe_fromstring's.
 
     What is cut out is never parsed. A verifier parses the canonical bytes it digested; a
     signer, which passes the texts on as they are, asks for `base64_only` (is_base64), so
@@ -198,20 +198,21 @@ def parse_without_long_texts(data, limits=edxml.DEFAULT_LIMITS, *, base64_only=F
                 view = memoryview(data)
                 texts = [CutText(view[cut.start:cut.end], cut.marker.encode("utf-8"), cut.payload) for cut in cuts]
                 if not base64_only or all(t.payload is not None or is_base64(t.text) for t in texts):
-                    return root, texts
-    return edxml.safe_fromstring(data, limits), ()
+                    return root, texts, small
+    return edxml.safe_fromstring(data, limits), (), data
 
 
 def on_parsed(data, limits, work, *, base64_only=False):
-    """`work(root, texts)` on the message parsed without its long texts (parse_without_long_texts);
-    if a cut text goes missing on the way (CutTextsMissing), on the whole message parsed."""
-    root, texts = parse_without_long_texts(data, limits, base64_only=base64_only)
+    """`work(root, texts, parsed)` on the message parsed without its long texts
+    (parse_without_long_texts, whose result these are); if a cut text goes missing on the
+    way (CutTextsMissing), on the whole message parsed."""
+    root, texts, parsed = parse_without_long_texts(data, limits, base64_only=base64_only)
     if texts:
         try:
-            return work(root, texts)
+            return work(root, texts, parsed)
         except CutTextsMissing:
             root = edxml.safe_fromstring(data, limits)  # the first tree was spent
-    return work(root, ())
+    return work(root, (), data)
 
 
 class Cut(NamedTuple):

@@ -20,8 +20,15 @@ Otherwise (no cut, a text that is not strict base64 such as line-wrapped base64,
 out of place) the whole canonical form is parsed at once. Either way `tree` is
 the whole signed tree (parsed on first read when it was not needed before) and `read()` the
 message read from the signed data.
+
+A message written in its canonical form (as Signer writes it: an XML declaration, then the
+canonical form of the signed document) needs no second parse: when the received bytes are
+the canonical form that was digested, byte for byte, with only a declaration in front and the
+Signature's bytes inserted (`received_form`), the tree parsed from them, the Signature
+removed, is what parsing the canonical form gives (see `received_form` for why).
 """
 
+import re
 from functools import cached_property
 
 from lxml import etree
@@ -45,6 +52,65 @@ def _decoded(texts):
     return payloads
 
 
+# What may stand before the canonical form in a message written as Signer writes it: an XML
+# declaration (version 1.0, UTF-8, as parse and c14n read the rest alike) and white space.
+_DECLARATION = re.compile(
+    rb"""(?:<\?xml[ \t\r\n]+version=(["'])1\.0\1(?:[ \t\r\n]+encoding=(["'])(?i:utf-8)\2)?"""
+    rb"""(?:[ \t\r\n]+standalone=(["'])(?:yes|no)\3)?[ \t\r\n]*\?>[ \t\r\n]*)?"""
+)
+
+
+# What may follow an element's name in its start tag, and in its end tag (one byte each).
+_AFTER_START_NAME = frozenset(bytes([c]) for c in b" \t\r\n/>")
+_AFTER_END_NAME = frozenset(bytes([c]) for c in b" \t\r\n>")
+
+
+def _tags(data, start_of_tag, followers, start=0):
+    """Where the tags beginning with `start_of_tag` whose next byte is in `followers` start in
+    `data`, from `start` on (a generator)."""
+    at = data.find(start_of_tag, start)
+    while at >= 0:
+        if data[at + len(start_of_tag):at + len(start_of_tag) + 1] in followers:
+            yield at
+        at = data.find(start_of_tag, at + 1)
+
+
+def received_form(received, canonical, prefix):
+    """True if the tree parsed from `received`, its Signature (written with `prefix`) removed,
+    is the parse of `canonical`.
+
+    `canonical` is the canonical form of that tree (the Signature removed), and they are
+    shown equal from the bytes alone: `received` must be an XML declaration, then `canonical`
+    with the Signature's bytes inserted somewhere. The Signature's start tag (written with the
+    element's prefix) must occur once in all of `received`, and its end tag once after that, so
+    those occurrences are the element's own tags and its bytes are exactly the span between them.
+    The parser reads the bytes before that span as it reads the same bytes at the start of
+    `canonical`, leaves the element in the state it entered it (in content, the same open
+    elements and namespaces), and reads the bytes after it as it reads the rest of
+    `canonical`. Taking the element out (the text on either side joined, which is what the
+    enveloped-signature transform does) leaves the tree that `canonical` parses into. Anything
+    else, such as a comment c14n dropped or attributes in another order, makes the bytes differ
+    and the canonical form is parsed instead.
+    """
+    name = (f"{prefix}:Signature" if prefix else "Signature").encode("utf-8")
+    # The first start tag, and no other after it; the one end tag after it. (The element's
+    # end tag follows its start tag: what comes before does not matter.)
+    starts = _tags(received, b"<" + name, _AFTER_START_NAME)
+    start, other = next(starts, None), next(starts, None)
+    if start is None or other is not None:
+        return False
+    end_tags = _tags(received, b"</" + name, _AFTER_END_NAME, start)
+    end_tag, other = next(end_tags, None), next(end_tags, None)
+    if end_tag is None or other is not None:
+        return False
+    end = received.find(b">", end_tag) + 1  # only white space before it: the name ended there
+    declaration = len(received) - (end - start) - len(canonical)
+    if declaration < 0 or start < declaration or _DECLARATION.fullmatch(received, 0, declaration) is None:
+        return False
+    at = start - declaration  # where the Signature stood in the canonical form
+    return received[declaration:start] == canonical[:at] and received[end:] == canonical[at:]
+
+
 class SignedData:
     """The signed data of a verified message (see the module's docstring)."""
 
@@ -52,6 +118,16 @@ class SignedData:
         self._root = root  # the whole tree, or the skeleton when there are payloads
         self._payloads = payloads or {}
         self._parts = parts
+
+    @classmethod
+    def from_received(cls, root, parts, texts):
+        """The signed data as the received tree `root` holds it, its Signature removed, once
+        `received_form` has shown it the parse of the canonical form (`parts`, the cut `texts`
+        spliced in). None if a cut text is not strict base64: then the whole form is parsed."""
+        payloads = _decoded(texts) if texts else None
+        if texts and not payloads:
+            return None
+        return cls(root, payloads, parts)
 
     @classmethod
     def parse(cls, skeleton, parts, texts):

@@ -24,7 +24,7 @@ from signxml.util import strip_pem_header
 
 from . import c14n, edxml
 from .errors import MALFORMED, TAMPERED, WEAK_ALGORITHM, WRAPPING, ExchangeError
-from .signed_data import SignedData
+from .signed_data import SignedData, received_form
 
 DS = edxml.DS_NS
 ENVELOPED = SignatureConstructionMethod.enveloped.value
@@ -235,7 +235,8 @@ class Signer:
         return signed, signer
 
     def sign_tree(self, root):
-        """Sign an edXML tree; returns a new tree whose edXMLHeader ends with the ds:Signature.
+        """Sign an edXML tree; returns a new tree whose edXMLHeader ends with the ds:Signature
+        (`serialize` writes it as `sign` would).
 
         The message is validated first: signing a malformed message would only move the
         failure to the receiver. The caller's tree stays untouched.
@@ -243,25 +244,41 @@ class Signer:
         return self._sign(copy.deepcopy(root), consume=False)[0]
 
     def sign(self, data):
-        """Sign edXML bytes, or a tree (left untouched; saves serialising and parsing it); returns signed bytes."""
+        """Sign edXML bytes, or a tree (left untouched; saves serialising and parsing it); returns
+        the signed message, written in its canonical form (see _canonical_message)."""
         if not isinstance(data, (bytes, bytearray, str)):
             return self._sign_consumed(copy.deepcopy(data), ())
         data = data.encode("utf-8") if isinstance(data, str) else bytes(data)
         # What is cut out goes out unparsed: base64 only.
         return c14n.on_parsed(data, self.limits, self._sign_consumed, base64_only=True)
 
-    def _sign_consumed(self, root, cut_texts):
+    def _sign_consumed(self, root, cut_texts, parsed=None):
         signed, signer = self._sign(root, consume=True, cut_texts=cut_texts)
-        # The long texts are still markers in the tree (see archive.exchange.c14n).
-        # Serialisation, like c14n, writes a text without &, <, > or CR as its UTF-8 bytes,
-        # so they go back in the same way.
-        out = edxml.to_bytes(signed)
+        # The long texts are still markers in the tree (see archive.exchange.c14n); c14n
+        # writes a text without &, <, > or CR as its UTF-8 bytes, so they go back in the same way.
+        out = _canonical_message(signed)
         if signer.spliced:
             out = c14n.splice(out, signer.spliced)
             if out is None:
                 signer.restore_texts()
-                out = edxml.to_bytes(signed)
+                out = _canonical_message(signed)
         return c14n.with_texts(out, cut_texts)
+
+
+# A signed message is written as an XML declaration and the canonical form of the signed
+# document (the exclusive c14n its Reference names). Receivers digest the same bytes, and a
+# receiver that sees its canonical form is the message itself reads the tree it parsed instead
+# of parsing the canonical form again (signed_data.received_form); the message means the same.
+_DECLARATION = b"<?xml version='1.0' encoding='UTF-8'?>\n"
+
+
+def _canonical_message(root):
+    return _DECLARATION + etree.tostring(root, method="c14n", exclusive=True)
+
+
+def serialize(signed_root):
+    """A signed message tree (sign_tree's) as Signer.sign writes it: its canonical form, declared."""
+    return _canonical_message(signed_root)
 
 
 def sign_tree(root, key, cert, *, passphrase=None, limits=edxml.DEFAULT_LIMITS):
@@ -590,11 +607,12 @@ class _DocumentVerifier(XMLVerifier):
         return canonical
 
     def verify_document(self, root, signature, signature_value, signed_info_c14n, policy, certificate,
-                        texts=()):
+                        texts=(), received=None):
         """Verify `signature` (the only one in `root`) with `certificate`'s key; returns the SignedData.
 
         `signature_value` is its SignatureValue element, `signed_info_c14n` the canonical
-        SignedInfo and `policy` what _check_signed_info accepted in it. `texts` are c14n.CutText for the long texts cut out of `root`.
+        SignedInfo and `policy` what _check_signed_info accepted in it. `texts` are c14n.CutText
+        for the long texts cut out of `root`, `received` the bytes `root` was parsed from.
         Consumes `root`. Raises signxml's exceptions, and c14n.CutTextsMissing if a marker is
         not in the canonical form exactly once.
         """
@@ -608,6 +626,7 @@ class _DocumentVerifier(XMLVerifier):
         except InvalidSignature as exc:
             raise sx_exc.InvalidSignature(f"Signature verification failed: {exc}") from None
         # From here on, only what the signature covers: the policy was read from those bytes.
+        prefix = signature.prefix
         if policy.enveloped:
             _remove_sig(signature, idempotent=True)
         if policy.c14n_algorithm is not None:
@@ -618,7 +637,12 @@ class _DocumentVerifier(XMLVerifier):
         parts = c14n.parts_with_texts(skeleton, texts)  # the canonical form, in pieces
         if edxml.decode_base64(policy.digest_value, element="Reference/DigestValue") != _digest(parts, policy.digest):
             raise sx_exc.InvalidDigest("Digest mismatch for the reference to the whole document")
-        # Only the signed data: the canonical bytes, parsed (no comments, no split text).
+        # Only the signed data: the canonical bytes, parsed (no comments, no split text), or
+        # the tree that parsing them gives, when the received bytes are those (a message written as Signer does).
+        if policy.enveloped and received is not None and received_form(received, skeleton, prefix):
+            signed = SignedData.from_received(root, parts, texts)
+            if signed is not None:
+                return signed
         try:
             return SignedData.parse(skeleton, parts, texts)
         except etree.XMLSyntaxError:
@@ -643,10 +667,12 @@ def verify(data, *, allow_sha1=False, limits=edxml.DEFAULT_LIMITS):
     if isinstance(data, str):
         data = data.encode("utf-8")
     # Each attempt parses a tree of its own and consumes it.
-    return c14n.on_parsed(bytes(data), limits, lambda root, texts: _verify_tree(root, texts, allow_sha1))
+    return c14n.on_parsed(
+        bytes(data), limits, lambda root, texts, parsed: _verify_tree(root, texts, parsed, allow_sha1)
+    )
 
 
-def _verify_tree(root, texts, allow_sha1):
+def _verify_tree(root, texts, parsed, allow_sha1):
     sig = check_structure(root)
     signed_info, signature_value = _signature_parts(sig)
     verifier = _DocumentVerifier()
@@ -660,7 +686,9 @@ def _verify_tree(root, texts, allow_sha1):
             verifier._fromstring(signed_info_c14n), allow_sha1
         )
         certs = _embedded_certificates(sig)
-        signed = verifier.verify_document(root, sig, signature_value, signed_info_c14n, policy, certs[0], texts)
+        signed = verifier.verify_document(
+            root, sig, signature_value, signed_info_c14n, policy, certs[0], texts, received=parsed
+        )
     except sx_exc.InvalidDigest as exc:
         _refuse(TAMPERED, f"signed content was altered: {exc}")
     except sx_exc.InvalidSignature as exc:
