@@ -509,6 +509,9 @@ def _signed_info_variants():
                {"sm": RSA_SHA1}, {"sm": "http://www.w3.org/2000/09/xmldsig#hmac-sha1"}, {"sm": ""},
                {"dm": SHA1}, {"dm": "http://www.w3.org/2001/04/xmldsig-more#md5"},
                {"dv": ""}, {"dv": "dBfh xzNi\ncTAL="}, {"dv": "not base64!"}, {"dv": "dBfh<ds:Object/>xzNi"},
+               # Read once, a SignedInfo is known again by the bytes around its DigestValue.
+               {"dv": "AAAA" * 11}, {"dv": "\t dBfh+/== \n"}, {"dv": "dBfh&amp;"}, {"dv": "dBfh\u00a0"},
+               {"dv": "dBfh</ds:DigestValue><ds:DigestValue>xzNi"},
                {"transforms": ""}, {"transforms": _transforms(_ENV)}, {"transforms": _transforms(EXC_C14N)},
                {"transforms": _transforms(EXC_C14N, _ENV)}, {"transforms": _transforms(_ENV, _INC, EXC_C14N)},
                {"transforms": _transforms(EXC_C14N, _INC)}, {"transforms": _transforms("urn:x")},

@@ -36,7 +36,7 @@ PAYLOAD_TAGS = (edxml.q(PAYLOAD_NAME), PAYLOAD_NAME)
 # A text without them comes out as its UTF-8 bytes.
 _REWRITTEN = ("&", "<", ">", "\r")
 
-_PRIVATE_USE = [chr(0xE000 + b) for b in range(256)]
+_PRIVATE_USE = [0xE000 + b for b in range(256)]  # byte -> code point, a str.translate table
 # Every marker of one document starts with the same random stem, so that one count of the
 # stem says whether the markers are each where they were put and nowhere else.
 STEM_CHARS = 8
@@ -44,7 +44,7 @@ STEM_BYTES = STEM_CHARS * 3  # U+E000..U+E0FF are three bytes each in UTF-8
 
 
 def _private_use(random_bytes):
-    return "".join(map(_PRIVATE_USE.__getitem__, random_bytes))
+    return random_bytes.decode("latin-1").translate(_PRIVATE_USE)
 
 
 def markers(batch=4):
@@ -52,12 +52,12 @@ def markers(batch=4):
     serialisation write as their UTF-8, and bytes rare enough that searching for them is
     quick. All share an 8-character random stem, then 8 random characters each (drawn
     `batch` markers at a time: one system call serves a usual message)."""
-    draw = secrets.token_bytes(STEM_CHARS + 8 * batch)
-    stem, draw = _private_use(draw[:STEM_CHARS]), draw[STEM_CHARS:]
+    draw = _private_use(secrets.token_bytes(STEM_CHARS + 8 * batch))
+    stem, draw = draw[:STEM_CHARS], draw[STEM_CHARS:]
     while True:
         for at in range(0, len(draw), 8):
-            yield stem + _private_use(draw[at:at + 8])
-        draw = secrets.token_bytes(8 * batch)
+            yield stem + draw[at:at + 8]
+        draw = _private_use(secrets.token_bytes(8 * batch))
 
 
 def splice(skeleton, spliced):

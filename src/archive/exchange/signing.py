@@ -12,7 +12,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.hashes import Hash
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from lxml import etree
 from signxml import SignatureConfiguration, SignatureReference, XMLSigner, XMLVerifier
 from signxml import exceptions as sx_exc
@@ -494,9 +494,38 @@ def _usual_signed_info(canonical, allow_sha1):
     """_check_signed_info's _Policy for a canonical SignedInfo of the usual form it accepts,
     read straight from the bytes the signature covers; None for any other (the parsed tree
     then decides, and words the refusal)."""
-    # libxml2 writes namespace URIs unescaped (the pattern takes none with "&" or "<"), and
-    # refuses texts over 10 MB: the parser is the judge of anything that could be either.
-    match = _USUAL_SIGNED_INFO.fullmatch(canonical) if len(canonical) <= _USUAL_SIGNED_INFO_BYTES else None
+    # libxml2 refuses texts over 10 MB: the parser is the judge of anything that big.
+    if len(canonical) > _USUAL_SIGNED_INFO_BYTES:
+        return None
+    # One signer's SignedInfos differ in their DigestValue only: one read before, the same
+    # bytes around another value of the pattern's characters, gives the same reading.
+    end = canonical.rfind(b"</", 0, canonical.rfind(b"</", 0, canonical.rfind(b"</")))
+    start = canonical.rfind(b">", 0, end) + 1
+    key = (canonical[:start], canonical[end:], allow_sha1)
+    value = canonical[start:end]
+    known = _usual_policies.get(key)
+    if known is not None and value and not value.translate(None, _DIGEST_VALUE_BYTES):
+        return known._replace(digest_value=value.decode())
+    policy = _read_usual_signed_info(canonical, allow_sha1)
+    # The pattern ends with DigestValue's, Reference's and SignedInfo's end tags, white space
+    # between them: where it matched, `start:end` is the DigestValue it read.
+    if policy is not None:
+        if len(_usual_policies) >= _USUAL_POLICIES_KEPT:
+            _usual_policies.clear()
+        _usual_policies[key] = policy
+    return policy
+
+
+_usual_policies = {}  # (SignedInfo before its DigestValue, after it, allow_sha1) -> _Policy
+_USUAL_POLICIES_KEPT = 64
+_DIGEST_VALUE_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/= \t\n\r\f\v"  # the pattern's dv
+
+
+def _read_usual_signed_info(canonical, allow_sha1):
+    """_usual_signed_info's reading by the pattern, for bytes not read before."""
+    # libxml2 writes namespace URIs unescaped (the pattern takes none with "&" or "<"): the
+    # parser is the judge of anything that could be one.
+    match = _USUAL_SIGNED_INFO.fullmatch(canonical)
     if match is None:
         return None
     cm, sm, t1, t2, dm, dv = (v.decode() if v is not None else None for v in match.group(*"cm sm t1 t2 dm dv".split()))
@@ -543,7 +572,22 @@ def _embedded_certificates(sig):
 
 _EC_INCLUSIVE_NAMESPACES = f"{{{sx_namespaces['ec']}}}InclusiveNamespaces"
 # What signxml canonicalises a reference with when it names no canonicalisation transform.
-_DEFAULT_REFERENCE_C14N = SignatureConfiguration().default_reference_c14n_method
+_DEFAULT_REFERENCE_C14N = SignatureConfiguration().default_reference_c14n_method.value
+# Canonicalisation URI -> (exclusive, with comments), as signxml's _c14n reads it.
+_C14N_FLAGS = {
+    uri: (uri.startswith("http://www.w3.org/2001/10/xml-exc-c14n#"), uri.endswith("#WithComments"))
+    for uri in C14N_METHODS
+}
+
+
+def _canonical(node, algorithm, inclusive_ns_prefixes=None):
+    """signxml's _c14n of one node with the canonicalisation named by URI (signxml's verifier
+    keeps xmlns="" in inclusive forms, as the standard does)."""
+    exclusive, with_comments = _C14N_FLAGS[algorithm]
+    return etree.tostring(
+        node, method="c14n", exclusive=exclusive, with_comments=with_comments,
+        inclusive_ns_prefixes=inclusive_ns_prefixes,
+    )
 
 
 def _inclusive_prefixes(transform_node):
@@ -569,11 +613,15 @@ class _DocumentVerifier(XMLVerifier):
 
     1. SignedInfo is canonicalised where it stands (canonical_signed_info) and those bytes,
        parsed, are what _check_signed_info reads: algorithms, reference, digest value;
-    2. verify_document checks the SignatureValue over those bytes with the certificate's key
-       (signxml's _verify_signature_with_pubkey), so everything read in 1 was signed;
+    2. verify_document checks the SignatureValue over those bytes with the certificate's RSA
+       key (what signxml's _verify_signature_with_pubkey does for RSA), so everything read in
+       1 was signed;
     3. the Signature is removed (the enveloped-signature transform), the document
-       canonicalised as the reference says, and its digest compared;
-    4. the signed data is the canonical bytes that were digested, parsed (as signxml returns it).
+       canonicalised as the reference says (signxml's _c14n, _canonical here), and its
+       digest compared;
+    4. the signed data is the canonical bytes that were digested, parsed (as signxml returns
+       it); when the received bytes are those bytes (signed_data.received_form), the tree
+       already parsed from them is that parse.
 
     The document may be the received one with its long texts cut out (c14n.parse_without_long_texts):
     their bytes then take the place of their markers in the canonical form, so what is
@@ -599,12 +647,7 @@ class _DocumentVerifier(XMLVerifier):
         algorithm = c14n_method.get("Algorithm") if c14n_method is not None else None
         if algorithm not in C14N_METHODS:
             return None
-        canonical = self._c14n(
-            signed_info,
-            algorithm=_C14N_BY_URI[algorithm],
-            inclusive_ns_prefixes=self._get_inclusive_ns_prefixes(c14n_method),
-        )
-        return canonical
+        return _canonical(signed_info, algorithm, self._get_inclusive_ns_prefixes(c14n_method))
 
     def verify_document(self, root, signature, signature_value, signed_info_c14n, policy, certificate,
                         texts=(), received=None):
@@ -616,12 +659,15 @@ class _DocumentVerifier(XMLVerifier):
         Consumes `root`. Raises signxml's exceptions, and c14n.CutTextsMissing if a marker is
         not in the canonical form exactly once.
         """
+        key = certificate.public_key()
+        if not isinstance(key, rsa.RSAPublicKey):  # every method accepted is RSA's
+            raise sx_exc.InvalidInput("the certificate's key does not match the RSA signature method")
         try:
-            self._verify_signature_with_pubkey(
-                signed_info_c14n=signed_info_c14n,
-                raw_signature=edxml.decode_base64(signature_value.text, element="Signature/SignatureValue"),
-                signature_alg=policy.method,
-                signing_certificate=certificate,
+            key.verify(
+                edxml.decode_base64(signature_value.text, element="Signature/SignatureValue"),
+                signed_info_c14n,
+                padding.PKCS1v15(),
+                digest_algorithm_implementations[policy.method](),
             )
         except InvalidSignature as exc:
             raise sx_exc.InvalidSignature(f"Signature verification failed: {exc}") from None
@@ -629,11 +675,8 @@ class _DocumentVerifier(XMLVerifier):
         prefix = signature.prefix
         if policy.enveloped:
             _remove_sig(signature, idempotent=True)
-        if policy.c14n_algorithm is not None:
-            algorithm = _C14N_BY_URI[policy.c14n_algorithm]
-        else:
-            algorithm = _DEFAULT_REFERENCE_C14N
-        skeleton = self._c14n(root, algorithm=algorithm, inclusive_ns_prefixes=policy.c14n_prefixes)
+        algorithm = policy.c14n_algorithm or _DEFAULT_REFERENCE_C14N
+        skeleton = _canonical(root, algorithm, policy.c14n_prefixes)
         parts = c14n.parts_with_texts(skeleton, texts)  # the canonical form, in pieces
         if edxml.decode_base64(policy.digest_value, element="Reference/DigestValue") != _digest(parts, policy.digest):
             raise sx_exc.InvalidDigest("Digest mismatch for the reference to the whole document")
