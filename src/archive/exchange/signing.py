@@ -73,7 +73,8 @@ class SignatureRefused(ExchangeError):
 @dataclass(frozen=True)
 class VerifiedMessage:
     """What a valid signature covers: `signed`, the canonical bytes that were digested, parsed
-    (signed_data.SignedData), the Signature removed; never read anything from the input tree."""
+    (signed_data.SignedData), the Signature removed. Nothing is read from the received tree
+    unless its bytes are shown to be those canonical bytes (signed_data.received_form)."""
 
     signed: SignedData = field(repr=False)
     certificate: x509.Certificate
