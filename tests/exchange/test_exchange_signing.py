@@ -612,10 +612,14 @@ _SIGNATURE_END = b"</ds:Signature>"
 ])
 def test_a_message_in_its_canonical_form_is_read_from_the_received_tree(nghe_an, monkeypatch, change,
                                                                         read_as_received):
-    # Signer writes the canonical form; a verifier that finds the received bytes to be that
-    # form (a declaration before, the Signature inserted) reads the tree it parsed. Either way
-    # what it reads is what stock signxml returns as signed.
-    signed = signing.sign(edxml.to_bytes(edxml.build_edoc(_big_edoc())), nghe_an.key, nghe_an.cert)
+    # Signer writes the canonical form (a comment given to it is not signed and not written);
+    # a verifier that finds the received bytes to be that form (a declaration before, the
+    # Signature inserted) reads the tree it parsed. Either way what it reads is what stock
+    # signxml returns as signed.
+    unsigned = edxml.to_bytes(edxml.build_edoc(_big_edoc()))
+    unsigned = unsigned.replace(b"<edXML:edXMLBody>", b"<!-- not signed --><edXML:edXMLBody>")
+    signed = signing.sign(unsigned, nghe_an.key, nghe_an.cert)
+    assert b"not signed" not in signed
     message = change(signed) if change else signed
     assert change is None or message != signed, "the change must apply"
     config = SignatureConfiguration(location=f"./{{{edxml.NS}}}edXMLEnvelope/{{{edxml.NS}}}edXMLHeader/")

@@ -274,7 +274,7 @@ _DECLARATION = b"<?xml version='1.0' encoding='UTF-8'?>\n"
 
 
 def _canonical_message(root):
-    return _DECLARATION + etree.tostring(root, method="c14n", exclusive=True)
+    return _DECLARATION + etree.tostring(root, method="c14n", exclusive=True, with_comments=False)
 
 
 def serialize(signed_root):
