@@ -73,21 +73,23 @@ def splice_parts(skeleton, spliced):
     """The pieces of splice()'s result, in order, without joining them (None where it gives None).
 
     Each marker must be there exactly once, in order: the markers share a stem (see
-    markers()), found exactly as many times as there are markers.
+    markers()), so each occurrence of the stem, in one pass, must be the next marker, and
+    none may follow the last. The pieces of `skeleton` are views of it, not copies.
     """
     if not spliced:
         return [skeleton]
     stem = spliced[0][1][:STEM_BYTES]
-    if skeleton.count(stem) != len(spliced):
-        return None
+    view = memoryview(skeleton)
     parts, pos = [], 0
     for text, marker, *_ in spliced:  # document order, which is output order
-        at = skeleton.find(marker, pos) if marker.startswith(stem) else -1
-        if at < 0:
+        at = skeleton.find(stem, pos)
+        if at < 0 or not skeleton.startswith(marker, at):
             return None
-        parts += (skeleton[pos:at], text)
+        parts += (view[pos:at], text)
         pos = at + len(marker)
-    parts.append(skeleton[pos:])
+    if skeleton.find(stem, pos) >= 0:
+        return None
+    parts.append(view[pos:])
     return parts
 
 

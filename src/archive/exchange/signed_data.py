@@ -65,14 +65,28 @@ _AFTER_START_NAME = frozenset(bytes([c]) for c in b" \t\r\n/>")
 _AFTER_END_NAME = frozenset(bytes([c]) for c in b" \t\r\n>")
 
 
-def _tags(data, start_of_tag, followers, start=0):
-    """Where the tags beginning with `start_of_tag` whose next byte is in `followers` start in
-    `data`, from `start` on (a generator)."""
-    at = data.find(start_of_tag, start)
+def _signature_span(received, name):
+    """(start, end) of the bytes of the element whose tags are written with `name`, from the
+    first start tag to the end tag after it, or None unless there is no other start tag in
+    `received` and no other end tag after the first start tag (what comes before the element's
+    start tag cannot be its end tag)."""
+    start = received.find(b"<" + name)
+    while start >= 0 and received[start + 1 + len(name):start + 2 + len(name)] not in _AFTER_START_NAME:
+        start = received.find(b"<" + name, start + 1)
+    if start < 0:
+        return None
+    end = None
+    at = received.find(name, start + 1 + len(name))  # every other place the name is written, in one pass
     while at >= 0:
-        if data[at + len(start_of_tag):at + len(start_of_tag) + 1] in followers:
-            yield at
-        at = data.find(start_of_tag, at + 1)
+        after = received[at + len(name):at + len(name) + 1]
+        if received[at - 1:at] == b"<" and after in _AFTER_START_NAME:
+            return None  # another start tag
+        if received[at - 2:at] == b"</" and after in _AFTER_END_NAME:
+            if end is not None:
+                return None  # another end tag
+            end = received.find(b">", at) + 1  # only white space before it: the name ended there
+        at = received.find(name, at + 1)
+    return None if end is None else (start, end)
 
 
 def received_form(received, canonical, prefix):
@@ -92,18 +106,10 @@ def received_form(received, canonical, prefix):
     else, such as a comment c14n dropped or attributes in another order, makes the bytes differ
     and the canonical form is parsed instead.
     """
-    name = (f"{prefix}:Signature" if prefix else "Signature").encode("utf-8")
-    # The first start tag, and no other after it; the one end tag after it. (The element's
-    # end tag follows its start tag: what comes before does not matter.)
-    starts = _tags(received, b"<" + name, _AFTER_START_NAME)
-    start, other = next(starts, None), next(starts, None)
-    if start is None or other is not None:
+    span = _signature_span(received, (f"{prefix}:Signature" if prefix else "Signature").encode("utf-8"))
+    if span is None:
         return False
-    end_tags = _tags(received, b"</" + name, _AFTER_END_NAME, start)
-    end_tag, other = next(end_tags, None), next(end_tags, None)
-    if end_tag is None or other is not None:
-        return False
-    end = received.find(b">", end_tag) + 1  # only white space before it: the name ended there
+    start, end = span
     declaration = len(received) - (end - start) - len(canonical)
     if declaration < 0 or start < declaration or _DECLARATION.fullmatch(received, 0, declaration) is None:
         return False
