@@ -9,7 +9,8 @@ from archive.exchange import bench
 
 def test_bench_smoke():
     result = bench.run(seconds=0.5)
-    for key in ("edxml_sign_per_s", "edxml_verify_per_s", "edxml_accept_per_s",
+    for key in ("edxml_sign_per_s", "edxml_verify_per_s", "edxml_accept_per_s", "edxml_verify_other_form_per_s",
+                "verify_other_form_vs_rsa_verify",
                 "rsa2048_sign_per_s", "rsa2048_verify_per_s", "sign_vs_rsa_sign", "verify_vs_rsa_verify",
                 "edxml_sign_per_cpu_s", "edxml_verify_per_cpu_s", "rsa2048_sign_per_cpu_s", "rsa2048_verify_per_cpu_s",
                 "sign_vs_rsa_sign_cpu"):
