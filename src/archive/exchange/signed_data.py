@@ -1,4 +1,5 @@
-"""What a verified signature covers, read without touching the received tree.
+"""What a verified signature covers: the canonical form that was digested, parsed, or the
+received tree where its bytes are shown to be that form.
 
 The signed data is the canonical form that was digested, parsed (as signxml returns it). A
 100 KB attachment makes that form 140 KB, nearly all of it base64 that libxml2 would read
