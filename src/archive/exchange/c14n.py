@@ -183,7 +183,8 @@ def parse_without_long_texts(data, limits=edxml.DEFAULT_LIMITS, *, base64_only=F
     Returns (root, texts, parsed): texts are CutText(bytes, marker bytes, payload) for what was
     cut out, in document order, their markers standing in the tree as the texts' elements' only
     content (cut_long_texts, texts_in_place), and parsed the bytes root was parsed from. Where
-    that cannot be shown, the whole message is parsed and texts is empty. Refusals (size, DTD, not well-formed) are safe_fromstring's.
+    that cannot be shown, the whole message is parsed and texts is empty. Refusals (size,
+    DTD, not well-formed) are safe_fromstring's.
 
     What is cut out is never parsed. A verifier parses the canonical bytes it digested; a
     signer, which passes the texts on as they are, asks for `base64_only` (is_base64), so

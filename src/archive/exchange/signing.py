@@ -39,8 +39,7 @@ STRONG_SIGNATURE_METHODS = {
 WEAK_SIGNATURE_METHODS = {SignatureMethod.RSA_SHA1: "rsa-sha1"}
 STRONG_DIGESTS = {DigestAlgorithm.SHA256: "sha256", DigestAlgorithm.SHA384: "sha384", DigestAlgorithm.SHA512: "sha512"}
 WEAK_DIGESTS = {DigestAlgorithm.SHA1: "sha1"}
-_C14N_BY_URI = {m.value: m for m in CanonicalizationMethod}
-C14N_METHODS = set(_C14N_BY_URI)
+C14N_METHODS = {m.value for m in CanonicalizationMethod}
 ALLOWED_TRANSFORMS = C14N_METHODS | {ENVELOPED}
 
 # Elements that must appear at most once, each as a child of the one named (the root is
@@ -246,7 +245,7 @@ class Signer:
 
     def sign(self, data):
         """Sign edXML bytes, or a tree (left untouched; saves serialising and parsing it); returns
-        the signed message, written in its canonical form (see _canonical_message)."""
+        the signed message, written in its canonical form (see serialize)."""
         if not isinstance(data, (bytes, bytearray, str)):
             return self._sign_consumed(copy.deepcopy(data), ())
         data = data.encode("utf-8") if isinstance(data, str) else bytes(data)
@@ -257,12 +256,12 @@ class Signer:
         signed, signer = self._sign(root, consume=True, cut_texts=cut_texts)
         # The long texts are still markers in the tree (see archive.exchange.c14n); c14n
         # writes a text without &, <, > or CR as its UTF-8 bytes, so they go back in the same way.
-        out = _canonical_message(signed)
+        out = serialize(signed)
         if signer.spliced:
             out = c14n.splice(out, signer.spliced)
             if out is None:
                 signer.restore_texts()
-                out = _canonical_message(signed)
+                out = serialize(signed)
         return c14n.with_texts(out, cut_texts)
 
 
@@ -270,16 +269,12 @@ class Signer:
 # document (the exclusive c14n its Reference names). Receivers digest the same bytes, and a
 # receiver that sees its canonical form is the message itself reads the tree it parsed instead
 # of parsing the canonical form again (signed_data.received_form); the message means the same.
-_DECLARATION = b"<?xml version='1.0' encoding='UTF-8'?>\n"
-
-
-def _canonical_message(root):
-    return _DECLARATION + etree.tostring(root, method="c14n", exclusive=True, with_comments=False)
+_XML_DECLARATION = b"<?xml version='1.0' encoding='UTF-8'?>\n"
 
 
 def serialize(signed_root):
     """A signed message tree (sign_tree's) as Signer.sign writes it: its canonical form, declared."""
-    return _canonical_message(signed_root)
+    return _XML_DECLARATION + etree.tostring(signed_root, method="c14n", exclusive=True, with_comments=False)
 
 
 def sign_tree(root, key, cert, *, passphrase=None, limits=edxml.DEFAULT_LIMITS):
