@@ -30,12 +30,14 @@ $(VENV)/.installed: $(BIN)/python constraints.txt setup.py
 
 install: $(VENV)/.installed
 
-# Debian packages the tests need: xmlsec1 (the independent signature judge), Redis.
+# Debian packages the tests need: xmlsec1 (the independent signature judge), Redis,
+# chromium (the browser the Playwright journeys drive).
 system-deps:
 	@need=""; \
 	command -v xmlsec1 >/dev/null || need="$$need xmlsec1"; \
 	command -v redis-server >/dev/null || need="$$need redis-server"; \
 	command -v unzip >/dev/null || need="$$need unzip"; \
+	command -v chromium >/dev/null || need="$$need chromium"; \
 	if [ -n "$$need" ]; then \
 	  echo "Installing Debian packages:$$need"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$need >/dev/null; \
