@@ -37,6 +37,9 @@ system-deps:
 	command -v xmlsec1 >/dev/null || need="$$need xmlsec1"; \
 	command -v redis-server >/dev/null || need="$$need redis-server"; \
 	command -v unzip >/dev/null || need="$$need unzip"; \
+	command -v pdftotext >/dev/null || need="$$need poppler-utils"; \
+	command -v zbarimg >/dev/null || need="$$need zbar-tools"; \
+	test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || need="$$need fonts-dejavu-core"; \
 	command -v chromium >/dev/null || need="$$need chromium"; \
 	if [ -n "$$need" ]; then \
 	  echo "Installing Debian packages:$$need"; \
