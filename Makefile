@@ -15,8 +15,11 @@ ES_VERSION ?= 8.19.7
 ES_HOME ?= $(shell if [ "$$(id -u)" = 0 ]; then echo /opt/archive-cache/elasticsearch-$(ES_VERSION); else echo $(CURDIR)/.cache/elasticsearch-$(ES_VERSION); fi)
 export ARCHIVE_ES_HOME := $(ES_HOME)
 export ES_VERSION
+# The E-ARK judge (commons-ip2), cached like Elasticsearch (scripts/judges/pom.xml).
+JUDGES_HOME ?= $(shell if [ "$$(id -u)" = 0 ]; then echo /opt/archive-cache/judges; else echo $(CURDIR)/.cache/judges; fi)
+export ARCHIVE_COMMONS_IP2_HOME := $(JUDGES_HOME)/commons-ip2-2.10.0
 
-.PHONY: start test install system-deps elasticsearch bench test-buildout test-wheel clean
+.PHONY: start test install system-deps elasticsearch judges bench test-buildout test-wheel clean
 
 # --- installation -----------------------------------------------------------
 
@@ -49,6 +52,9 @@ system-deps:
 elasticsearch:
 	bash scripts/install-elasticsearch.sh $(ES_HOME)
 
+judges:
+	bash scripts/install-judges.sh $(ARCHIVE_COMMONS_IP2_HOME)
+
 # --- running ----------------------------------------------------------------
 
 $(ADMIN_PASSWORD_FILE):
@@ -70,7 +76,7 @@ start: install $(ADMIN_PASSWORD_FILE)
 
 # --- checking ---------------------------------------------------------------
 
-test: install system-deps elasticsearch
+test: install system-deps elasticsearch judges
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 	$(MAKE) test-wheel
 	$(MAKE) test-buildout
