@@ -1,0 +1,1 @@
+"""Retention: archival metadata, retention schedules, disposal lists and legal hold."""

@@ -1,0 +1,56 @@
+"""Archival metadata: derived from the procedure and the content, stored values win, and
+the completeness report names what is still empty."""
+from datetime import date
+
+from archive.retention.metadata import archival_metadata
+from archive.retention.metadata import document_codes
+from archive.retention.metadata import missing
+from helpers import AGENCY
+from helpers import PROCEDURE
+from helpers import ProvinceTestCase
+from plone import api
+from retention_helpers import at
+from retention_helpers import closed_dossier
+
+
+class TestDerivation(ProvinceTestCase):
+    def test_a_closed_dossier_is_described_from_its_procedure_and_its_files(self):
+        api.portal.set_registry_record("archive.retention.procedure_schedule", {PROCEDURE: "20"})
+        dossier = closed_dossier(self.portal, components=3, closed_on=at(2026, 1, 3))
+        metadata = archival_metadata(dossier)
+        self.assertEqual(metadata["retention"], 20)
+        self.assertEqual(metadata["end_date"], date(2026, 1, 3))
+        self.assertEqual(metadata["start_date"], dossier.received.date())
+        self.assertEqual(metadata["file_code"], f"{AGENCY}.{dossier.received.year}.{dossier.dossier_code}")
+        self.assertEqual(metadata["title"], dossier.title)
+        self.assertEqual(metadata["documents"], 3)
+        self.assertEqual(metadata["pages"], 3)
+        self.assertEqual(metadata["confidence"], "born_digital")
+        self.assertEqual(metadata["access_level"], "conditional")
+        self.assertEqual(metadata["language"], "vi")
+        self.assertEqual(metadata["keywords"], ["Xây dựng", "Cấp giấy phép xây dựng"])
+        self.assertEqual(missing(dossier), [])
+        codes = document_codes(dossier)
+        self.assertEqual([item["code"] for item in codes],
+                         [f"{metadata['file_code']}.{n:07d}" for n in (1, 2, 3)])
+
+    def test_unlisted_procedure_takes_the_default_and_stored_values_win(self):
+        dossier = closed_dossier(self.portal, components=1)
+        self.assertEqual(archival_metadata(dossier)["retention"], 10)
+        dossier.archival_retention = "permanent"
+        dossier.archival_file_code = "H41.2026.0001"
+        metadata = archival_metadata(dossier)
+        self.assertEqual(metadata["retention"], "permanent")
+        self.assertEqual(metadata["file_code"], "H41.2026.0001")
+
+    def test_a_digitised_file_needs_its_paper_code_and_an_open_one_its_end_date(self):
+        dossier = closed_dossier(self.portal, components=2, digitised=True)
+        self.assertEqual(archival_metadata(dossier)["confidence"], "digitised")
+        self.assertEqual(missing(dossier), ["paper_code"])
+        dossier.archival_paper_code = "HS-GIAY-0042"
+        self.assertEqual(missing(dossier), [])
+        with api.env.adopt_roles(["Manager"]):
+            from archive.content.intake import receive_dossier
+            from helpers import dossier_fields
+            open_one = receive_dossier(self.portal.dossiers[AGENCY], **dossier_fields())
+        self.assertEqual(missing(open_one), ["end_date"])
