@@ -1,0 +1,1 @@
+"""Reports: work queues, dossier lists and centre statistics, answered from catalog indexes."""
