@@ -1,0 +1,91 @@
+"""The archive's HTTP boundary over the real WSGI server: WebDAV closed, CSRF proof for
+cookie-authenticated REST writes, escaped AJAX search, security headers, size limits and
+client errors answered 4xx (issue 13, items 1, 5, 6, 11, 12)."""
+import base64
+import json
+
+import requests
+import transaction
+from helpers import AGENCY
+from helpers import PASSWORD
+from helpers import RestTestCase
+from helpers import dossier_fields
+from plone import api
+from plone.app.testing import SITE_OWNER_NAME
+from plone.app.testing import SITE_OWNER_PASSWORD
+
+DAV_BODY = ('<?xml version="1.0"?><propfind xmlns="DAV:"><allprop/></propfind>')
+
+
+class HttpSecurityTestCase(RestTestCase):
+    def intake(self, **overrides):
+        response = self.call("POST", f"/dossiers/{AGENCY}", "reception", json={"@type": "Dossier", **dossier_fields(**overrides)})
+        self.assertEqual(response.status_code, 201, response.text)
+        return response.json()
+
+    def raw(self, method, path, user=None, **kwargs):
+        """A request as a WebDAV client or browser sends it (no JSON Accept header)."""
+        auth = {None: None, "admin": (SITE_OWNER_NAME, SITE_OWNER_PASSWORD)}.get(user, (user, PASSWORD))
+        url = path if path.startswith("http") else self.url + path
+        return requests.request(method, url, auth=auth, timeout=30, **kwargs)
+
+    def set_record(self, name, value):
+        transaction.begin()
+        api.portal.set_registry_record(name, value)
+        transaction.commit()
+
+    def login_session(self, user="reception"):
+        """A browser-like session holding the login cookie (__ac) from the classic login form."""
+        session = requests.Session()
+        form = session.post(self.url + "/login", data={"__ac_name": user, "__ac_password": PASSWORD,
+                                                       "buttons.login": "Log in", "came_from": self.url},
+                            headers={"Origin": self.url.rsplit("/", 1)[0]}, allow_redirects=False, timeout=30)
+        self.assertIn("__ac", session.cookies, (form.status_code, form.text[:500]))
+        return session
+
+
+class TestWebDav(HttpSecurityTestCase):
+    def test_propfind_is_closed_and_tells_nothing(self):
+        dossier = self.intake(applicant_name="Trần Thị Bí Mật")
+        for user in ("citizen", "reception", "admin"):
+            response = self.raw("PROPFIND", dossier["@id"], user, data=DAV_BODY, headers={"Depth": "1"})
+            self.assertIn(response.status_code, (403, 405), (user, response.status_code))
+            self.assertNotIn("Bí Mật", response.text)
+            self.assertNotIn(dossier["dossier_code"], response.text)
+        folder = self.raw("PROPFIND", f"{self.url}/dossiers/{AGENCY}", "citizen", headers={"Depth": "1"})
+        self.assertIn(folder.status_code, (403, 405))
+        self.assertNotIn(dossier["dossier_code"], folder.text)
+
+    def test_other_webdav_methods_are_closed_and_change_nothing(self):
+        dossier = self.intake()
+        url = dossier["@id"]
+        for method, kwargs in (
+            ("PROPPATCH", {"data": DAV_BODY}),
+            ("MKCOL", {}),
+            ("LOCK", {"data": '<?xml version="1.0"?><lockinfo xmlns="DAV:"><lockscope><exclusive/></lockscope>'
+                              '<locktype><write/></locktype></lockinfo>'}),
+            ("UNLOCK", {"headers": {"Lock-Token": "<opaquelocktoken:x>"}}),
+            ("MOVE", {"headers": {"Destination": f"{self.url}/dossiers/moved"}}),
+            ("COPY", {"headers": {"Destination": f"{self.url}/dossiers/copied"}}),
+        ):
+            response = self.raw(method, url + ("/newcol" if method == "MKCOL" else ""), "admin", **kwargs)
+            self.assertIn(response.status_code, (403, 405), (method, response.status_code, response.text[:300]))
+        put = self.raw("PUT", f"/dossiers/{AGENCY}/dropped.txt", "admin", data=b"hello",
+                       headers={"Content-Type": "text/plain"})
+        self.assertIn(put.status_code, (403, 405), put.text[:300])
+        transaction.begin()
+        folder = self.portal.dossiers[AGENCY]
+        self.assertNotIn("dropped.txt", folder.objectIds())
+        self.assertNotIn("moved", self.portal.dossiers.objectIds())
+        self.assertNotIn("copied", self.portal.dossiers.objectIds())
+        # The REST API's own writes still work (PATCH and DELETE are not WebDAV's).
+        self.assertEqual(self.call("PATCH", url, "reception", json={"applicant_phone": "0912345678"}).status_code, 204)
+
+    def test_a_site_that_enables_webdav_still_obeys_view(self):
+        self.set_record("archive.webdav_enabled", True)
+        dossier = self.intake(applicant_name="Trần Thị Bí Mật")
+        refused = self.raw("PROPFIND", dossier["@id"], "citizen", data=DAV_BODY, headers={"Depth": "0"})
+        self.assertIn(refused.status_code, (401, 403), refused.status_code)
+        self.assertNotIn("Bí Mật", refused.text)
+        allowed = self.raw("PROPFIND", dossier["@id"], "reception", data=DAV_BODY, headers={"Depth": "0"})
+        self.assertEqual(allowed.status_code, 207, allowed.text[:300])
