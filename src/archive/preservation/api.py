@@ -1,0 +1,50 @@
+"""REST services of preservation: an item's packages (@archival-package) and a SIP of it (@sip)."""
+from AccessControl import getSecurityManager
+from plone.restapi.services import _no_content_marker
+from plone.restapi.services import Service
+from zope.component.hooks import getSite
+
+from archive.audit.journal import record_detached
+from archive.preservation import store
+from archive.preservation.building import sip_bytes
+
+
+def package_json(record, base_url):
+    data = record.plain()
+    data["@id"] = f"{base_url}/@archival-package/{record.objid}"
+    return data
+
+
+class ArchivalPackageGet(Service):
+    """GET <item>/@archival-package: the item's stored packages with their state, files and events."""
+
+    def reply(self):
+        base = self.context.absolute_url()
+        items = [package_json(record, base) for record in store.packages_of(self.context.UID())]
+        return {"@id": f"{base}/@archival-package", "items": items, "items_total": len(items)}
+
+
+class SipGet(Service):
+    """GET <item>/@sip: a new E-ARK SIP of the item as a ZIP. Refused (403, journaled)
+    to a user who may not view the item."""
+
+    def reply(self):
+        context = self.context
+        path = "/".join(context.getPhysicalPath())
+        if not getSecurityManager().checkPermission("View", context):
+            record_detached(getSite(), "package.export_refused", uid=context.UID(), path=path,
+                            portal_type=context.portal_type, details={"package": "SIP"})
+            self.request.response.setStatus(403)
+            return {"error": {"type": "Forbidden", "message": "You may not read this item, so it cannot be exported."}}
+        data, written, sha256 = sip_bytes(context)
+        record_detached(getSite(), "package.exported", uid=context.UID(), path=path, portal_type=context.portal_type,
+                        details={"package": written.objid, "sha256": sha256, "size": len(data),
+                                 "files": len([entry for entry in written.entries if entry.use == "data"])})
+        response = self.request.response
+        response.setStatus(200)
+        response.setHeader("Content-Type", "application/zip")
+        response.setHeader("Content-Disposition", f'attachment; filename="{written.objid}.zip"')
+        response.setHeader("X-Package-Id", written.objid)
+        response.setHeader("X-Package-SHA256", sha256)
+        response.setBody(data)
+        return _no_content_marker
