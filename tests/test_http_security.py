@@ -89,3 +89,44 @@ class TestWebDav(HttpSecurityTestCase):
         self.assertNotIn("Bí Mật", refused.text)
         allowed = self.raw("PROPFIND", dossier["@id"], "reception", data=DAV_BODY, headers={"Depth": "0"})
         self.assertEqual(allowed.status_code, 207, allowed.text[:300])
+
+
+class TestCsrf(HttpSecurityTestCase):
+    """A REST write sent with the login cookie must prove it comes from the site's pages."""
+
+    def post_dossier(self, session, headers):
+        return session.post(f"{self.url}/dossiers/{AGENCY}", data=json.dumps({"@type": "Dossier", **dossier_fields()}),
+                            headers={"Accept": "application/json", "Content-Type": "text/plain", **headers}, timeout=30)
+
+    def test_cookie_write_from_a_foreign_origin_is_refused(self):
+        session = self.login_session()
+        site_origin = self.url.rsplit("/", 1)[0]
+        for headers in ({"Origin": "https://evil.example"}, {"Origin": "null"}, {},
+                        {"Referer": "https://evil.example/page"}, {"Origin": site_origin + "0"}):
+            refused = self.post_dossier(session, headers)
+            self.assertEqual(refused.status_code, 403, (headers, refused.text))
+            self.assertIn("cross-site request forgery", refused.text)
+        self.assertEqual(self.count("Dossier"), 0)
+        # Nor is a PATCH or DELETE of an existing dossier carried out.
+        dossier = self.intake()
+        patched = session.patch(dossier["@id"], json={"applicant_phone": "0999999999"},
+                                headers={"Accept": "application/json", "Origin": "https://evil.example"}, timeout=30)
+        self.assertEqual(patched.status_code, 403)
+        self.assertNotEqual(self.call("GET", dossier["@id"], "reception").json()["applicant_phone"], "0999999999")
+
+    def test_cookie_write_from_the_site_itself_works(self):
+        session = self.login_session()
+        site_origin = self.url.rsplit("/", 1)[0]
+        self.assertEqual(self.post_dossier(session, {"Origin": site_origin}).status_code, 201)
+        self.assertEqual(self.post_dossier(session, {"Referer": self.url + "/dossiers"}).status_code, 201)
+        self.assertEqual(self.count("Dossier"), 2)
+
+    def test_token_authenticated_writes_need_no_origin(self):
+        foreign = {"Origin": "https://evil.example"}
+        basic = self.post_dossier(requests.Session(), foreign | {"Authorization": "Basic " + base64.b64encode(
+            f"reception:{PASSWORD}".encode()).decode()})
+        self.assertEqual(basic.status_code, 201, basic.text)
+        token = self.call("POST", "/@login", json={"login": "reception", "password": PASSWORD}).json()["token"]
+        bearer = self.post_dossier(requests.Session(), foreign | {"Authorization": f"Bearer {token}"})
+        self.assertEqual(bearer.status_code, 201, bearer.text)
+        self.assertEqual(self.count("Dossier"), 2)
