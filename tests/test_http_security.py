@@ -130,3 +130,53 @@ class TestCsrf(HttpSecurityTestCase):
         bearer = self.post_dossier(requests.Session(), foreign | {"Authorization": f"Bearer {token}"})
         self.assertEqual(bearer.status_code, 201, bearer.text)
         self.assertEqual(self.count("Dossier"), 2)
+
+
+PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
+
+
+class TestPagesAndFiles(HttpSecurityTestCase):
+    def test_ajax_search_escapes_titles(self):
+        self.intake(applicant_name='Nguyễn <img src=x onerror="alert(1)">')
+        response = self.raw("GET", "/@@ajax-search", "reception", params={"SearchableText": "Nguyễn"})
+        self.assertEqual(response.status_code, 200, response.text[:300])
+        self.assertTrue(response.headers["Content-Type"].startswith("application/json"))
+        titles = [item["title"] for item in response.json()["items"]]
+        self.assertEqual(len(titles), 1, response.text)
+        self.assertIn("&lt;img src=x onerror=&quot;alert(1)&quot;&gt;", titles[0])
+        self.assertNotIn("<img", response.text)
+
+    def test_files_are_served_with_nosniff(self):
+        dossier = self.intake()
+        component = self.call("POST", dossier["@id"], "reception", json={
+            "@type": "DossierComponent", "title": "Ảnh", "kind": "original", "digitised": True,
+            "file": {"data": "PGh0bWw+PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==", "encoding": "base64",
+                     "filename": "x.txt", "content-type": "text/plain"}})
+        self.assertEqual(component.status_code, 201, component.text)
+        url = component.json()["@id"]
+        for view in ("@@download/file", "@@display-file/file"):
+            response = self.raw("GET", f"{url}/{view}", "reception")
+            self.assertEqual(response.status_code, 200, (view, response.text[:300]))
+            self.assertEqual(response.headers.get("X-Content-Type-Options"), "nosniff", view)
+        image = self.call("POST", "/", "admin", json={"@type": "Image", "id": "seal", "title": "Seal", "image": {
+            "data": base64.b64encode(PNG).decode(), "encoding": "base64", "filename": "seal.png", "content-type": "image/png"}})
+        self.assertEqual(image.status_code, 201, image.text)
+        for view in ("@@images/image", "@@images/image/thumb", "@@download/image"):
+            response = self.raw("GET", f"{self.url}/seal/{view}", "admin")
+            self.assertEqual(response.status_code, 200, (view, response.text[:300]))
+            self.assertEqual(response.headers.get("X-Content-Type-Options"), "nosniff", view)
+
+    def test_pages_carry_a_content_security_policy_and_still_render(self):
+        dossier = self.intake(applicant_name="Lê Thị Hoa")
+        for path, user, text in ((dossier["@id"], "reception", "Lê Thị Hoa"), ("/", "reception", "<html"),
+                                 ("/login", None, "__ac_password"), ("/@@archive-search", "reception", "<form")):
+            response = self.raw("GET", path, user)
+            self.assertEqual(response.status_code, 200, (path, response.text[:300]))
+            self.assertIn(text, response.text, path)
+            policy = response.headers.get("Content-Security-Policy", "")
+            self.assertIn("default-src 'self'", policy, path)
+            self.assertIn("frame-ancestors 'self'", policy, path)
+            self.assertNotIn("*", policy, path)
+            self.assertEqual(response.headers.get("X-Content-Type-Options"), "nosniff", path)
+        # The REST API's JSON has no page policy to carry.
+        self.assertNotIn("Content-Security-Policy", self.call("GET", dossier["@id"], "reception").headers)

@@ -1,6 +1,9 @@
 """The search page: full text with facets and highlighted snippets, in the site's language."""
+import html
+import json
 from urllib.parse import urlencode
 
+from Products.CMFPlone.browser.search import AjaxSearch as PloneAjaxSearch
 from Products.Five.browser import BrowserView
 
 from archive.i18n import _
@@ -70,3 +73,17 @@ class SiteSearch(BrowserView):
         if query:
             target += "?" + urlencode(query, doseq=True)
         return self.request.response.redirect(target)
+
+
+class AjaxSearch(PloneAjaxSearch):
+    """Plone's live search (@@ajax-search) with its titles and descriptions HTML-escaped
+    and served as JSON: an applicant's name such as `<img onerror=...>` stays text."""
+
+    def __call__(self):
+        answer = json.loads(super().__call__())
+        for item in answer["items"]:
+            for key in ("title", "description"):
+                if isinstance(item.get(key), str):
+                    item[key] = html.escape(item[key])
+        self.request.response.setHeader("Content-Type", "application/json; charset=utf-8")
+        return json.dumps(answer)
