@@ -1,16 +1,20 @@
 """Search over REST: @archive-search (facets, highlights, totals) and plone.restapi's
 @search answered by Elasticsearch; both restricted as archive.search.service explains,
-and HTTP 503 with a message when the index cannot answer."""
+HTTP 503 with a message when the index cannot answer, and HTTP 400 naming the parameter
+that cannot be read (query syntax, batching, sorting, a number) whichever engine answers."""
 from plone.restapi.interfaces import ISerializeToJson
 from plone.restapi.search.handler import SearchHandler
 from plone.restapi.search.utils import unflatten_dotted_dict
 from plone.restapi.services import Service
 from Products.CMFCore.utils import getToolByName
 from zope.component import getMultiAdapter
+from zope.i18n import translate
 from ZTUtils.Lazy import Lazy
 
+from archive.i18n import _
 from archive.search import query as es_query
 from archive.search import service
+from archive.search import syntax
 from archive.search.client import SearchClient
 from archive.search.client import SearchError
 from archive.search.client import SearchUnavailable
@@ -19,10 +23,19 @@ from archive.search.outbox import SEARCHED_TYPES
 from archive.search.settings import get_settings
 
 
+def bad_parameter(request, problem):
+    """The 400 answer for a parameter that cannot be read, in plone.restapi's error shape."""
+    request.response.setStatus(400)
+    return {"error": {"type": "BadRequest", "field": problem.name,
+                      "message": translate(problem.message, context=request)}}
+
+
 class ArchiveSearchGet(Service):
     def reply(self):
         try:
             answer = service.archive_search(self.context, self.request.form)
+        except service.BadParameter as problem:
+            return bad_parameter(self.request, problem)
         except service.Unavailable as exc:
             self.request.response.setStatus(503)
             return {"error": {"type": "SearchUnavailable", "message": str(exc)}}
@@ -69,6 +82,23 @@ class ElasticResults(Lazy):
 ES_PARAMS = {"SearchableText", "portal_type", "review_state", "sort_on", "sort_order", "b_start", "b_size",
              "metadata_fields", "fullobjects", "agency_code", "procedure_code", "path"}
 RENAMED = {"agency_code": "agency", "procedure_code": "procedure"}
+# Catalog indexes holding integers: a query string's text is turned into numbers for them.
+INTEGER_INDEXES = ("status_code",)
+
+
+def integer_values(query, name):
+    """`query[name]` (a value, a list, or restapi's {"query": ...}) with its values as integers."""
+    value = query[name]
+    inner = value.get("query") if isinstance(value, dict) else value
+    try:
+        if isinstance(inner, (list, tuple)):
+            inner = [int(v) for v in inner]
+        elif inner is not None:
+            inner = int(inner)
+    except (TypeError, ValueError):
+        raise syntax.BadParameter(name, _("search_error_integer_index", default="${name}: a whole number.",
+                                          mapping={"name": name}))
+    return {**value, "query": inner} if isinstance(value, dict) else inner
 
 
 class SearchGet(Service):
@@ -78,6 +108,22 @@ class SearchGet(Service):
 
     def reply(self):
         query = unflatten_dotted_dict(self.request.form.copy())
+        try:
+            for name in INTEGER_INDEXES:
+                if name in query:
+                    query[name] = integer_values(query, name)
+            syntax.parse(query["SearchableText"] if "SearchableText" in query else None)
+            return self._search(query)
+        except syntax.BadParameter as problem:
+            return bad_parameter(self.request, problem)
+
+    def _catalog(self, query):
+        try:
+            return SearchHandler(self.context, self.request).search(query)
+        except syntax.CATALOG_ERRORS as exc:
+            raise syntax.syntax_error() from exc
+
+    def _search(self, query):
         settings = get_settings()
         types = query.get("portal_type")
         types = [types] if isinstance(types, str) else (types or [])
@@ -86,12 +132,12 @@ class SearchGet(Service):
             and types and set(types) <= set(SEARCHED_TYPES)
         )
         if not answerable:
-            return SearchHandler(self.context, self.request).search(query)
+            return self._catalog(query)
         try:
             results = self._elastic(query, settings)
         except (SearchUnavailable, SearchError) as exc:
             if settings.catalog_fallback:
-                answer = SearchHandler(self.context, self.request).search(query)
+                answer = self._catalog(query)
                 if isinstance(answer, dict):
                     answer["degraded"] = True
                 return answer
@@ -109,7 +155,7 @@ class SearchGet(Service):
             params["path"] = params["path"].get("query")
         client = SearchClient(settings.url)
         alias = alias_name(settings.prefix)
-        page_size = int(query.get("b_size", 25))
+        page_size = es_query.batch_number(query, "b_size", es_query.DEFAULT_B_SIZE)
 
         def es_page(start, size):
             body = es_query.build_query({**params, "b_start": start, "b_size": size}, principals,

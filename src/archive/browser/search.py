@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 
 from Products.CMFPlone.browser.search import AjaxSearch as PloneAjaxSearch
 from Products.Five.browser import BrowserView
+from zope.i18n import translate
 
 from archive.i18n import _
 from archive.search import service
@@ -27,6 +28,9 @@ class SearchPage(BrowserView):
             return
         try:
             self.search_answer = service.archive_search(self.context, self.request.form)
+        except service.BadParameter as problem:
+            self.request.response.setStatus(400)
+            self.search_error = translate(problem.message, context=self.request)
         except service.Unavailable as exc:
             self.request.response.setStatus(503)
             self.search_error = str(exc)

@@ -5,8 +5,11 @@ user's principals and roles; no list, no query) and, unless the caller allows
 inactive content, on the effective/expires window.
 """
 
+from archive.i18n import _
+from archive.search import syntax
 from archive.search.folding import fold
 from archive.search.folding import normalize
+from archive.search.syntax import BadParameter
 
 
 # Parameters that filter on a keyword/integer field of the same name.
@@ -97,9 +100,12 @@ def _range_filter(field, spec):
         return {"range": {field: {"lte": values[0]}}}
     if bounds == "min:max":
         if len(values) != 2:
-            raise ValueError(f"{field}: range min:max needs two values")
+            raise BadParameter(field, _("search_error_range_values",
+                                        default="${name}: the range min:max needs two values.",
+                                        mapping={"name": field}))
         return {"range": {field: {"gte": values[0], "lte": values[1]}}}
-    raise ValueError(f"{field}: unknown range {bounds!r}")
+    raise BadParameter(field, _("search_error_range", default="${name}: the range is min, max or min:max.",
+                                mapping={"name": field}))
 
 
 def _field_filter(field, value):
@@ -112,7 +118,7 @@ def _field_filter(field, value):
         try:
             values = [int(v) for v in values]
         except (TypeError, ValueError) as exc:
-            raise ValueError(f"year must be an integer, got {values!r}") from exc
+            raise _not_a_number(field) from exc
     else:
         values = [str(v) for v in values]
     if isinstance(value, dict) and value.get("operator") == "and" and len(values) > 1:
@@ -234,6 +240,56 @@ def text_query(searchable_text):
     }
 
 
+def _folded_fields():
+    return [f"{name}_folded^{boost}" for name, boost in TEXT_BOOSTS.items()]
+
+
+def _node_query(node):
+    """The Elasticsearch clause for one node of a parsed query (see archive.search.syntax)."""
+    kind = node.nodeType()
+    if kind == "AND":
+        children = node.getValue()
+        clause = {"must": [_node_query(c) for c in children if c.nodeType() != "NOT"]}
+        excluded = [_node_query(c.getValue()) for c in children if c.nodeType() == "NOT"]
+        if excluded:
+            clause["must_not"] = excluded
+        return {"bool": clause}
+    if kind == "OR":
+        return {"bool": {"should": [_node_query(c) for c in node.getValue()], "minimum_should_match": 1}}
+    if kind == "GLOB":
+        pattern = fold(node.getValue())
+        return {"bool": {"should": [{"wildcard": {f"{name}_folded": {"value": pattern, "boost": boost}}}
+                                    for name, boost in TEXT_BOOSTS.items()],
+                         "minimum_should_match": 1}}
+    if kind == "PHRASE":
+        words = " ".join(node.getValue())
+    else:
+        words = node.getValue()
+        if not syntax.WORD_ONLY.match(words):
+            kind = "PHRASE"  # words joined by punctuation (QĐ-UBND, 59/2020/QH14) stay together
+    if kind == "PHRASE":
+        return {"multi_match": {"query": fold(words), "fields": _folded_fields(), "type": "phrase"}}
+    return {"multi_match": {"query": fold(words), "fields": _folded_fields(), "type": "cross_fields",
+                            "operator": "and"}}
+
+
+def search_query(tree):
+    """The text query for a parsed query: `text_query` for plain words; otherwise phrases,
+    alternatives, exclusions and wildcards as asked, on the folded fields, with the words
+    typed (accents included) ranking higher where they match exactly."""
+    words = " ".join(syntax.positive_terms(tree))
+    if syntax.is_plain(tree):
+        return text_query(words)
+    exact_fields = [f"{name}^{boost}" for name, boost in TEXT_BOOSTS.items()]
+    return {
+        "bool": {
+            "must": [_node_query(tree)],
+            "should": [{"multi_match": {"query": normalize(words), "fields": exact_fields, "type": "cross_fields",
+                                        "operator": "or", "boost": EXACT_BOOST}}],
+        }
+    }
+
+
 def highlight_query(searchable_text):
     """Each word, folded and as typed, in each highlighted field (only the page's hits are highlighted)."""
     exact = normalize(searchable_text).strip()
@@ -262,7 +318,8 @@ def _sort(params, has_text):
         return [{"modified": {"order": "desc", "missing": "_last"}}, {"uid": {"order": "asc"}}]
     field = SORT_FIELDS.get(sort_on)
     if field is None:
-        raise ValueError(f"cannot sort on {sort_on!r}; choose from {sorted(SORT_FIELDS)}")
+        raise BadParameter("sort_on", _("search_error_sort", default="${name}: choose one of ${choices}.",
+                                        mapping={"name": "sort_on", "choices": ", ".join(sorted(SORT_FIELDS))}))
     if field == "_score":
         # Relevance is best-first unless asked otherwise.
         if order in ("ascending", "asc"):
@@ -272,17 +329,31 @@ def _sort(params, has_text):
     return [{field: {"order": direction, "missing": "_last"}}, {"uid": {"order": "asc"}}]
 
 
-def _batch(params):
+def _not_a_number(name):
+    return BadParameter(name, _("search_error_integer", default="${name}: a whole number, 0 or more.",
+                                mapping={"name": name}))
+
+
+def batch_number(params, name, default):
+    """A batching parameter (``b_start``, ``b_size``) as a number of at least 0."""
+    value = params.get(name)
+    if value in (None, ""):
+        return default
     try:
-        start = int(params.get("b_start") or 0)
-        size = int(params.get("b_size") if params.get("b_size") not in (None, "") else DEFAULT_B_SIZE)
+        number = int(value)
     except (TypeError, ValueError) as exc:
-        raise ValueError("b_start and b_size must be integers") from exc
-    if start < 0 or size < 0:
-        raise ValueError("b_start and b_size must not be negative")
-    size = min(size, MAX_B_SIZE)
+        raise _not_a_number(name) from exc
+    if number < 0:
+        raise _not_a_number(name)
+    return number
+
+
+def _batch(params):
+    start = batch_number(params, "b_start", 0)
+    size = min(batch_number(params, "b_size", DEFAULT_B_SIZE), MAX_B_SIZE)
     if start + size > MAX_RESULT_WINDOW:
-        raise ValueError(f"cannot page past {MAX_RESULT_WINDOW} results")
+        raise BadParameter("b_start", _("search_error_window", default="${name}: cannot page past ${max} results.",
+                                        mapping={"name": "b_start", "max": MAX_RESULT_WINDOW}))
     return start, size
 
 
@@ -358,7 +429,10 @@ def build_query(
     searchable = params.get("SearchableText")
     if isinstance(searchable, dict):
         searchable = searchable.get("query")
-    text = text_query(searchable) if searchable and str(searchable).strip() else None
+    if isinstance(searchable, (list, tuple)):
+        searchable = " ".join(str(v) for v in searchable if v)
+    tree = syntax.parse(searchable)
+    text = search_query(tree) if tree is not None else None
 
     query = {"bool": {"filter": base_filters}}
     sort = _sort(params, bool(text))
@@ -398,7 +472,7 @@ def build_query(
         body["highlight"] = {
             # The words to mark, without the ranking query's cross-field, phrase and tier
             # clauses: several times cheaper to highlight, the same words marked.
-            "highlight_query": highlight_query(searchable),
+            "highlight_query": highlight_query(" ".join(syntax.positive_terms(tree))),
             "pre_tags": [HIGHLIGHT_TAGS[0]],
             "post_tags": [HIGHLIGHT_TAGS[1]],
             "encoder": "html",

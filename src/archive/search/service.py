@@ -4,7 +4,8 @@ Shared by the @archive-search REST endpoint and the site's search page. Results 
 always limited to the user's allowedRolesAndUsers and, unless the user may see inactive
 content, to the effective/expiry window. If Elasticsearch fails, `Unavailable` is raised,
 unless the site enables `archive.search.catalog_fallback`: then the catalog answers,
-restricted the same way, and the answer says it is degraded.
+restricted the same way, and the answer says it is degraded. A parameter that cannot be
+read (query syntax, batching, sorting) raises `BadParameter` naming it, whichever engine answers.
 """
 from AccessControl import getSecurityManager
 from Products.CMFCore.permissions import AccessInactivePortalContent
@@ -15,7 +16,9 @@ from archive.search.client import SearchClient
 from archive.search.client import SearchError
 from archive.search.client import SearchUnavailable
 from archive.search.mapping import alias_name
+from archive.search import syntax
 from archive.search.settings import get_settings
+from archive.search.syntax import BadParameter  # noqa: F401 - callers catch it from here
 
 PARAMS = ("SearchableText", "portal_type", "review_state", "agency", "procedure", "year",
           "sort_on", "sort_order", "b_start", "b_size")
@@ -67,8 +70,13 @@ def _catalog(site, params, degraded):
     """The ZCatalog answer: restricted by the catalog's own security filter."""
     catalog = getToolByName(site, "portal_catalog")
     catalog_query = {k: params[k] for k in ("SearchableText", "portal_type", "review_state") if k in params}
-    brains = catalog.searchResults(**catalog_query)
-    size = int(params.get("b_size", 25))
+    syntax.parse(catalog_query.get("SearchableText"))
+    start = es_query.batch_number(params, "b_start", 0)
+    size = min(es_query.batch_number(params, "b_size", es_query.DEFAULT_B_SIZE), es_query.MAX_B_SIZE)
+    try:
+        brains = catalog.searchResults(**catalog_query)
+    except syntax.CATALOG_ERRORS as exc:
+        raise syntax.syntax_error() from exc
     items = [{"@id": b.getURL(), "@type": b.portal_type, "UID": b.UID, "title": b.Title,
-              "review_state": b.review_state, "highlights": {}} for b in brains[:size]]
+              "review_state": b.review_state, "highlights": {}} for b in brains[start:start + size]]
     return {"items": items, "items_total": len(brains), "facets": {}, "degraded": degraded}
