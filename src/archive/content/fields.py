@@ -1,12 +1,22 @@
 """Field types that validate the archive's identifiers wherever a value arrives (forms, REST, code)."""
 from archive.content import codes
 from archive.i18n import _
+from archive.content import clock
+from datetime import datetime
+from datetime import timedelta
 from plone.supermodel.exportimport import BaseHandler
 from zope.component.hooks import getSite
 from zope.interface import implementer
+from zope.schema import Datetime
 from zope.schema import TextLine
+from zope.schema.interfaces import IDatetime
 from zope.schema.interfaces import ITextLine
 from zope.schema.interfaces import ValidationError
+
+# Receipt times the archive accepts: none before the service centres' electronic records
+# began, none later than now plus a small allowance for a client's clock running ahead.
+RECEIVED_EARLIEST = datetime(2000, 1, 1)
+CLOCK_SKEW = timedelta(minutes=10)
 
 
 class InvalidAgencyCode(ValidationError):
@@ -50,6 +60,24 @@ class UnknownLegalDocument(ValidationError):
 
 class InvalidPhone(ValidationError):
     __doc__ = _("error_phone", default="Invalid phone number.")
+
+
+class Unclean(ValidationError):
+    __doc__ = _(
+        "error_unclean_text",
+        default="Control, invisible or bidirectional formatting characters are not allowed.",
+    )
+
+
+class ImplausibleReceived(ValidationError):
+    __doc__ = _(
+        "error_received_window",
+        default="The receipt time must lie between 1 January 2000 and now.",
+    )
+
+
+class UnknownResult(ValidationError):
+    __doc__ = _("error_unknown_result", default="No result with this code exists.")
 
 
 def _catalog_has(**query):
@@ -122,6 +150,54 @@ class Phone(TextLine):
             raise InvalidPhone(value)
 
 
+class ICleanTextLine(ITextLine):
+    """A line of text as a person types it: stored in NFC, without invisible characters."""
+
+
+@implementer(ICleanTextLine)
+class CleanTextLine(TextLine):
+    def fromUnicode(self, value):
+        return super().fromUnicode(codes.normalise_text(value))
+
+    def _validate(self, value):
+        super()._validate(value)
+        if codes.text_fault(value):
+            raise Unclean(value)
+
+
+class IReceivedDatetime(IDatetime):
+    """The receipt time of a dossier, naive local time within a plausible window."""
+
+
+def plausible_received(value):
+    """Whether a receipt time lies in the accepted window (aware values compared in local time)."""
+    try:
+        local = clock.to_local_naive(value)
+    except (OverflowError, ValueError):
+        return False
+    return RECEIVED_EARLIEST <= local <= clock.now() + CLOCK_SKEW
+
+
+@implementer(IReceivedDatetime)
+class ReceivedDatetime(Datetime):
+    def _validate(self, value):
+        super()._validate(value)
+        if not plausible_received(value):
+            raise ImplausibleReceived(value)
+
+
+class IResultReference(ITextLine):
+    """The code of an existing result."""
+
+
+@implementer(IResultReference)
+class ResultReference(TextLine):
+    def _validate(self, value):
+        super()._validate(value)
+        if not _catalog_has(portal_type="Result", result_code=value):
+            raise UnknownResult(value)
+
+
 class IDossierReference(ITextLine):
     """The code of an existing dossier."""
 
@@ -152,5 +228,8 @@ AgencyReferenceHandler = BaseHandler(AgencyReference)
 ApplicantIdHandler = BaseHandler(ApplicantId)
 ProcedureReferenceHandler = BaseHandler(ProcedureReference)
 PhoneHandler = BaseHandler(Phone)
+CleanTextLineHandler = BaseHandler(CleanTextLine)
+ReceivedDatetimeHandler = BaseHandler(ReceivedDatetime)
+ResultReferenceHandler = BaseHandler(ResultReference)
 DossierReferenceHandler = BaseHandler(DossierReference)
 LegalDocumentReferenceHandler = BaseHandler(LegalDocumentReference)

@@ -1,7 +1,9 @@
 """Cross-field rules of the content types, as schema invariants the XML schemas are based on."""
+from Acquisition import aq_base
 from Acquisition import aq_inner
 from Acquisition import aq_parent
 from archive.i18n import _
+from zope.globalrequest import getRequest
 from zope.interface import Interface
 from zope.interface import Invalid
 from zope.interface import invariant
@@ -60,6 +62,25 @@ class IResultRules(Interface):
             )
 
 
+def _shard_agency(context):
+    """The agency of the shard a dossier is (or is being) received in.
+
+    The context is the dossier on edit forms and in REST (where a new dossier is wrapped in
+    its future container); add forms give none (z3c.form validates their invariants without
+    a context), so there it is the context of the form being published, the shard. The
+    first archive folder on the way up answers."""
+    from archive.content.types import ArchiveFolder
+
+    if context is None:
+        request = getRequest()
+        context = getattr(request.get("PUBLISHED", None), "context", None) if request is not None else None
+    while context is not None:
+        if isinstance(aq_base(context), ArchiveFolder):
+            return getattr(context, "agency_code", None)
+        context = aq_parent(aq_inner(context))
+    return None
+
+
 class IDossierRules(Interface):
     @invariant
     def procedure_of_this_agency(data):
@@ -67,9 +88,7 @@ class IDossierRules(Interface):
         from archive.content.lookup import procedure_by_code
 
         code = _get(data, "procedure_code")
-        context = getattr(data, "__context__", None)
-        container = aq_parent(aq_inner(context)) if context is not None else None
-        agency = getattr(container, "agency_code", None)
+        agency = _shard_agency(getattr(data, "__context__", None))
         procedure = procedure_by_code(code) if code else None
         if procedure is not None and agency and procedure.agency_code != agency:
             raise FieldInvalid(

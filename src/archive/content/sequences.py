@@ -35,6 +35,24 @@ def next_number(folder, key):
     return counter.value
 
 
+def next_free_number(folder, key, taken, limit=100000):
+    """The counter's next number whose code is free, by `taken(number)`.
+
+    A number whose code exists already (a record added by hand, imported, or left by an
+    older code template) is passed over instead of failing the intake: a failed intake
+    rolls its counter back with it, so failing on a taken code would fail every later
+    intake too. The codes in use stay without holes: the number passed over is in use."""
+    counters = _counters(folder)
+    counter = counters.get(key)
+    if counter is None:
+        counter = counters[key] = Counter()
+    for _ in range(limit):
+        counter.value += 1
+        if not taken(counter.value):
+            return counter.value
+    raise RuntimeError(f"no free number left in sequence {key!r}")
+
+
 def current_number(folder, key):
     counter = _counters(folder).get(key)
     return counter.value if counter is not None else 0
