@@ -18,7 +18,8 @@ from archive.audit.seal import verify
 from archive.i18n import _
 
 ACTIONS = ("added", "modified", "moved", "removed", "transition", "sharing",
-           "exchange.registered", "exchange.accepted", "exchange.refused")
+           "exchange.registered", "exchange.accepted", "exchange.refused",
+           "exchange.sent", "exchange.send_refused", "linked", "read", "download", "search")
 
 
 class BadParameter(Exception):

@@ -4,6 +4,7 @@ import re
 from Acquisition import aq_base
 from Acquisition import aq_inner
 from Acquisition import aq_parent
+from archive.content.unseen import before_publishing_traverse
 from archive.workflow.status import portal_status_code
 from plone.dexterity.content import Container
 from plone.dexterity.content import Item
@@ -41,6 +42,8 @@ class ArchiveFolder(Container, ArchiveRecord):
     """A section or agency shard. Unordered: a BTree without an order list, so a
     million children add in O(log n) and concurrent adds do not fight over one list."""
 
+    __before_publishing_traverse__ = before_publishing_traverse
+
     _ordering = "unordered"
 
 
@@ -54,6 +57,8 @@ class Procedure(Item, ArchiveRecord):
 
 class Dossier(Container, ArchiveRecord):
     """Holds its components as DossierComponent items (not catalogued, see below)."""
+
+    __before_publishing_traverse__ = before_publishing_traverse
 
     _ordering = "unordered"
 
@@ -104,6 +109,8 @@ class DossierComponent(Item, ArchiveRecord):
     dossier instead (whose search document carries the components' names and text);
     the dossier view and REST answer list the components from the container itself."""
 
+    __before_publishing_traverse__ = before_publishing_traverse
+
     def indexObject(self):
         self._reindex_dossier()
 
@@ -122,11 +129,13 @@ class DossierComponent(Item, ArchiveRecord):
 
 
 class Result(Item, ArchiveRecord):
-    pass
+    __before_publishing_traverse__ = before_publishing_traverse
 
 
 class LegalDocument(Container, ArchiveRecord):
     """A legal normative document; attachments are File items inside it."""
+
+    __before_publishing_traverse__ = before_publishing_traverse
 
     @property
     def effect_status(self):
@@ -137,6 +146,8 @@ class LegalDocument(Container, ArchiveRecord):
 
 class Attachment(Item, ArchiveRecord):
     """A file attached to a legal document; it follows its parent's workflow."""
+
+    __before_publishing_traverse__ = before_publishing_traverse
 
 
 def components_in(dossier):

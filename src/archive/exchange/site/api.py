@@ -10,6 +10,9 @@ from zope.interface import alsoProvides
 import plone.protect.interfaces
 import transaction
 
+from archive.audit import sending
+from archive.content.unseen import can_see
+from archive.content.unseen import refuse_unseen
 from archive.exchange import edxml
 from archive.exchange.errors import ExchangeError
 from archive.exchange.errors import RefusedMessage
@@ -60,6 +63,18 @@ class SendPost(ExchangeService):
 
     def reply(self):
         _no_csrf(self.request)
+        # Before anything else: an item the officer may not read is answered as a missing one,
+        # whatever the body, the settings or the item's state.
+        if not can_see(self.context):
+            sending.refused(self.context, None, {"type": "Unseen", "message": "the officer may not see the item"})
+            refuse_unseen(self.context)
+        answer = self._send()
+        status = self.request.response.getStatus()
+        if status >= 400:
+            sending.refused(self.context, status, answer.get("error", {}))
+        return answer
+
+    def _send(self):
         body = self.body()
         if body is None:
             return self.error(400, "BadRequest", "the body must be a JSON object", field="to")
@@ -124,6 +139,8 @@ class SendPost(ExchangeService):
         entry = store.add_history(self.context, direction="sent", document_id=document_id, event="queued",
                                   description=description, to=receivers)
         entry["business"] = label
+        sending.sent(self.context, document_id=document_id, to=receivers, business=label,
+                     message_id=queued.id, sha256=queued.sha256)
         self.request.response.setStatus(202)
         return {"@id": f"{self.context.absolute_url()}/@exchange-history", "document_id": document_id,
                 "message_id": queued.id, "to": receivers, "sha256": queued.sha256, "business": label}
@@ -160,6 +177,9 @@ class StatusPost(ExchangeService):
 
     def reply(self):
         _no_csrf(self.request)
+        if not can_see(self.context):
+            sending.refused(self.context, None, {"type": "Unseen", "message": "the officer may not see the item"})
+            refuse_unseen(self.context)
         body = self.body()
         if body is None:
             return self.error(400, "BadRequest", "the body must be a JSON object", field="code")
@@ -188,6 +208,8 @@ class StatusPost(ExchangeService):
                              status_code=code)
         store.add_history(self.context, direction="sent", document_id=document_id, event="status",
                           status_code=code, description=description, to=[entry["from"]])
+        sending.sent(self.context, document_id=document_id, to=[entry["from"]], business="status",
+                     message_id=queued.id, sha256=queued.sha256, status_code=code)
         self.request.response.setStatus(202)
         return {"@id": f"{self.context.absolute_url()}/@exchange-history", "document_id": document_id,
                 "status_code": code, "message_id": queued.id}

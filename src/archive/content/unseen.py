@@ -1,0 +1,70 @@
+"""Answers that do not tell which archive records exist to someone who may not see them.
+
+Zope answers a name missing in a folder with 404 during traversal, before it knows who
+asks, and an existing item the requester may not see with a login challenge (302 to the
+login form, or 401 for REST) after authenticating: an anonymous caller could tell existing
+dossier codes from missing ones. So a name that traversal would not find inside an archive
+record (a section, an agency's shard, a dossier, ...) is traversed to the view
+`@@archive-unseen` of that record instead: it is protected by View on the record, and
+answers an anonymous caller with the challenge too. Whoever may see the record and is
+logged in gets 404, as before. Services refuse an item the caller may not see the same
+way (`refuse_unseen`).
+"""
+from AccessControl import getSecurityManager
+from AccessControl import Unauthorized
+from Acquisition import aq_inner
+from Acquisition import aq_parent
+from plone import api
+from Products.CMFCore.DynamicType import DynamicType
+from Products.Five import BrowserView
+from zExceptions import NotFound
+from zope.component import queryMultiAdapter
+
+VIEW_NAME = "archive-unseen"
+
+
+def _missing(obj, request, name):
+    """Whether default traversal would answer `name` on `obj` with NotFound."""
+    if not name or name[0] in "@+_" or name == "(Default)":
+        return False  # views, services, namespaces, forbidden names: traversal knows them
+    if getattr(obj, name, None) is not None:  # an item, an attribute or something acquired
+        return False
+    return queryMultiAdapter((obj, request), name=name) is None
+
+
+def hide_missing(obj, request):
+    """Called before traversal goes on from `obj`: a missing next name becomes the unseen view.
+
+    The rest of the path goes with it, so that /missing/@workflow/x and /missing answer alike."""
+    stack = request.get("TraversalRequestNameStack") if hasattr(request, "get") else None
+    if stack and _missing(obj, request, stack[-1]):
+        stack[:] = [VIEW_NAME]  # not @@: plone.rest finds views by plain name on the content itself
+
+
+def refuse_unseen(item):
+    """Raise what a request for a missing name next to `item` gets (see UnseenView)."""
+    parent = aq_parent(aq_inner(item))
+    if api.user.is_anonymous() or parent is None or not getSecurityManager().checkPermission("View", parent):
+        raise Unauthorized("You are not authorized to access this resource.")
+    raise NotFound("Resource not found")
+
+
+def can_see(item):
+    return bool(getSecurityManager().checkPermission("View", item))
+
+
+class UnseenView(BrowserView):
+    """Where traversal puts a missing name (protected by View on the record that lacks it)."""
+
+    def __call__(self):
+        # Error pages name the URL traversed; it is to be the one asked for, as for any item.
+        self.request["URL"] = self.request["ACTUAL_URL"]
+        if api.user.is_anonymous():
+            raise Unauthorized("You are not authorized to access this resource.")
+        raise NotFound("Resource not found")
+
+
+def before_publishing_traverse(self, arg1, arg2=None):
+    """The archive content classes' traversal hook: CMF's (method aliases), then `hide_missing`."""
+    DynamicType.__before_publishing_traverse__(self, arg1, arg2)
+    hide_missing(self, arg2 or arg1)
