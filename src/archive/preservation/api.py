@@ -1,10 +1,13 @@
 """REST services of preservation: an item's packages (@archival-package) and a SIP of it (@sip)."""
+import plone.protect.interfaces
 from AccessControl import getSecurityManager
-from plone.restapi.services import _no_content_marker
 from plone.restapi.services import Service
 from zope.component.hooks import getSite
+from zope.interface import alsoProvides
 
 from archive.audit.journal import record_detached
+from archive.preservation import closing
+from archive.preservation import fixity
 from archive.preservation import store
 from archive.preservation.building import sip_bytes
 
@@ -21,7 +24,8 @@ class ArchivalPackageGet(Service):
     def reply(self):
         base = self.context.absolute_url()
         items = [package_json(record, base) for record in store.packages_of(self.context.UID())]
-        return {"@id": f"{base}/@archival-package", "items": items, "items_total": len(items)}
+        return {"@id": f"{base}/@archival-package", "items": items, "items_total": len(items),
+                "fixity_alert": fixity.alert_of(self.context)}
 
 
 class SipGet(Service):
@@ -41,10 +45,38 @@ class SipGet(Service):
                         details={"package": written.objid, "sha256": sha256, "size": len(data),
                                  "files": len([entry for entry in written.entries if entry.use == "data"])})
         response = self.request.response
-        response.setStatus(200)
         response.setHeader("Content-Type", "application/zip")
         response.setHeader("Content-Disposition", f'attachment; filename="{written.objid}.zip"')
         response.setHeader("X-Package-Id", written.objid)
         response.setHeader("X-Package-SHA256", sha256)
         response.setBody(data)
-        return _no_content_marker
+        return self.reply_no_content(status=200)  # the body is the ZIP set above
+
+
+class WorkerService(Service):
+    """Called by workers with basic auth, without a CSRF token: their writes must commit."""
+
+    def render(self):
+        alsoProvides(self.request, plone.protect.interfaces.IDisableCSRFProtection)
+        return super().render()
+
+
+class ClosingPost(WorkerService):
+    """POST /@archive-closing?limit=N: build the AIPs of up to N items noted for closing."""
+
+    def reply(self):
+        try:
+            limit = max(1, min(200, int(self.request.form.get("limit", 20))))
+        except ValueError:
+            self.request.response.setStatus(400)
+            return {"error": {"type": "BadRequest", "message": "limit: a whole number is expected"}}
+        done = closing.close_pending(limit)
+        return {"closed": done, "pending": closing.pending()}
+
+
+class FixityPost(WorkerService):
+    """POST /@archive-fixity: check every stored package and its item's files."""
+
+    def reply(self):
+        checked, failures = fixity.check_all()
+        return {"checked": checked, "failures": failures}

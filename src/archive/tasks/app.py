@@ -19,13 +19,17 @@ SEAL_EVERY_SECONDS = float(os.environ.get("ARCHIVE_SEAL_EVERY", "60"))
 EFFECT_EVERY_SECONDS = float(os.environ.get("ARCHIVE_EFFECT_EVERY", "3600"))
 # The exchange runs only on workers given an axis (ARCHIVE_AXIS_URL; see tasks/exchange.py).
 EXCHANGE_EVERY_SECONDS = float(os.environ.get("ARCHIVE_EXCHANGE_EVERY", "10"))
+# Closing into the archive (AIPs of returned dossiers, published legal documents) and fixity checks.
+CLOSE_EVERY_SECONDS = float(os.environ.get("ARCHIVE_CLOSE_EVERY", "60"))
+FIXITY_EVERY_SECONDS = float(os.environ.get("ARCHIVE_FIXITY_EVERY", "86400"))
 EXCHANGE_SCHEDULE = {
     "poll-axis": {"task": "archive.exchange.poll", "schedule": EXCHANGE_EVERY_SECONDS},
     "send-exchange-outbox": {"task": "archive.exchange.send", "schedule": EXCHANGE_EVERY_SECONDS, "args": (True,)},
 } if os.environ.get("ARCHIVE_AXIS_URL") else {}
 
 app = Celery("archive", broker=os.environ.get("ARCHIVE_BROKER_URL", "redis://127.0.0.1:6379/0"),
-             include=["archive.tasks.search", "archive.tasks.exchange", "archive.tasks.audit", "archive.tasks.legal"])
+             include=["archive.tasks.search", "archive.tasks.exchange", "archive.tasks.audit", "archive.tasks.legal",
+                      "archive.tasks.preservation"])
 app.conf.update(
     task_acks_late=True,  # a worker killed mid-batch leaves the message for another
     task_reject_on_worker_lost=True,
@@ -35,5 +39,7 @@ app.conf.update(
     beat_schedule={"drain-search-outbox": {"task": "archive.search.drain", "schedule": DRAIN_EVERY_SECONDS},
                    "seal-audit-journal": {"task": "archive.audit.seal", "schedule": SEAL_EVERY_SECONDS},
                    "refresh-legal-effect": {"task": "archive.legal.refresh_effect", "schedule": EFFECT_EVERY_SECONDS},
+                   "close-into-archive": {"task": "archive.preservation.close", "schedule": CLOSE_EVERY_SECONDS},
+                   "check-fixity": {"task": "archive.preservation.fixity", "schedule": FIXITY_EVERY_SECONDS},
                    **EXCHANGE_SCHEDULE},
 )

@@ -1,0 +1,88 @@
+"""Fixity: a clean check records a successful PREMIS event; a changed byte, a missing or an
+unrecorded file raises the alert (journal, mail to the archivists, mark on the item)."""
+import io
+import zipfile
+
+from archive.audit.journal import journal
+from archive.preservation import fixity
+from archive.preservation import store
+from archive.preservation.building import build_aip
+from helpers import ProvinceTestCase
+from plone import api
+from preservation_builders import make_dossier
+from Products.CMFPlone.tests.utils import MockMailHost
+from Products.MailHost.interfaces import IMailHost
+
+
+def rewrite_blob(record, change):
+    with record.blob.open("r") as stream:
+        data = stream.read()
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            content = change(info.filename, source.read(info))
+            if content is not None:
+                target.writestr(info.filename, content)
+        extra = change(None, None)
+        if extra:
+            target.writestr(*extra)
+    with record.blob.open("w") as stream:
+        stream.write(out.getvalue())
+
+
+class TestFixity(ProvinceTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.portal._original_MailHost = self.portal.MailHost
+        self.portal.MailHost = mailhost = MockMailHost("MailHost")
+        sm = self.portal.getSiteManager()
+        sm.unregisterUtility(provided=IMailHost)
+        sm.registerUtility(mailhost, provided=IMailHost)
+        api.portal.set_registry_record("plone.email_from_address", "archive@example.org")
+        api.portal.set_registry_record("plone.email_from_name", "Archive")
+        self.mailhost = mailhost
+        self.dossier = make_dossier(self.portal, files=2)
+        self.record = build_aip(self.dossier)
+
+    def alerts(self):
+        return [e for e in journal(self.portal).values() if e["action"] == "package.fixity_failed"]
+
+    def test_a_clean_package_passes_with_a_premis_event(self):
+        checked, failures = fixity.check_all()
+        self.assertEqual((checked, failures), (1, []))
+        event = self.record.events[-1]
+        self.assertEqual((event["type"], event["outcome"]), ("fixity check", "success"))
+        self.assertEqual(self.record.state, store.STORED)
+        self.assertEqual(self.alerts(), [])
+        self.assertEqual(self.mailhost.messages, [])
+
+    def test_a_changed_byte_raises_the_alert(self):
+        rewrite_blob(self.record, lambda n, b: (b[:-1] + bytes([b[-1] ^ 1])) if n and n.endswith("thanh-phan-1.pdf")
+                     else None if n is None else b)
+        _checked, failures = fixity.check_all()
+        self.assertEqual(len(failures), 1)
+        self.assertEqual([(i["kind"], i["file"].rsplit("/", 1)[-1]) for i in failures[0]["incidents"]],
+                         [("changed", "thanh-phan-1.pdf")])
+        self.assertEqual(self.record.state, store.DAMAGED)
+        self.assertEqual(self.record.events[-1]["outcome"], "failure")
+        self.assertEqual(len(self.alerts()), 1)
+        self.assertEqual(fixity.alert_of(self.dossier)["package"], self.record.objid)
+        self.assertEqual(len(self.mailhost.messages), 1)  # the agency's archivist (the only one with mail)
+        message = self.mailhost.messages[0].decode("utf-8", "replace")
+        self.assertIn("archivist@example.org", message)
+        self.assertIn(self.record.objid, message)
+
+    def test_missing_and_unrecorded_files_are_incidents(self):
+        rewrite_blob(self.record, lambda n, b: ((f"{self.record.objid}/representations/rep1/data/extra.bin", b"x")
+                                                if n is None else None if n.endswith("thanh-phan-2.pdf") else b))
+        _checked, failures = fixity.check_all()
+        kinds = sorted((i["kind"], i["file"].rsplit("/", 1)[-1]) for i in failures[0]["incidents"])
+        self.assertEqual(kinds, [("missing", "thanh-phan-2.pdf"), ("unrecorded", "extra.bin")])
+
+    def test_a_changed_stored_file_of_the_item_is_an_incident(self):
+        component = self.dossier["component-1"]
+        component.sha256 = "0" * 64  # what intake recorded no longer matches the blob
+        _checked, failures = fixity.check_all()
+        self.assertEqual([(i["kind"], i["file"]) for i in failures[0]["incidents"]],
+                         [("changed", "/".join(component.getPhysicalPath()))])
