@@ -7,12 +7,18 @@ from DateTime import DateTime
 from helpers import AGENCY
 from helpers import dossier_fields
 from plone import api
+from plone.app.testing import login
+from plone.app.testing import setRoles
+from plone.app.testing import TEST_USER_ID
+from plone.app.testing import TEST_USER_NAME
 
 
 def closed_dossier(portal, components=2, digitised=False, closed_on=None, **fields):
     """A dossier received with `components` one-page PDFs and taken to "returned"; its closing
     is dated `closed_on` (a datetime) when given, as if it had happened then."""
-    with api.env.adopt_roles(["Manager"]):
+    setRoles(portal, TEST_USER_ID, ["Manager"])
+    login(portal, TEST_USER_NAME)
+    if True:
         dossier = receive_dossier(
             portal.dossiers[AGENCY],
             components=[dict(title=f"Thành phần {n}", filename=f"tp{n}.pdf", data=simple_pdf(f"Trang {n}"),

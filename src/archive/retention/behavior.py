@@ -11,7 +11,6 @@ from plone.autoform import directives
 from plone.autoform.interfaces import IFormFieldProvider
 from plone.supermodel import model
 from zope import schema
-from zope.interface import Invalid
 from zope.interface import provider
 from zope.schema.vocabulary import SimpleTerm
 from zope.schema.vocabulary import SimpleVocabulary
@@ -41,9 +40,7 @@ def _vocabulary(triples):
 
 def valid_retention(value):
     """'permanent' or a number of years (1-999)."""
-    if not RETENTION.fullmatch(value or ""):
-        raise Invalid(_("error_retention", default="Retention is 'permanent' or a number of years."))
-    return True
+    return bool(RETENTION.fullmatch(value or ""))
 
 
 @provider(IFormFieldProvider)

@@ -1,0 +1,45 @@
+"""Catalog indexers of archival records: disposal date, closing date and retention."""
+from archive.retention import metadata
+from archive.retention import schedule
+from archive.retention.interfaces import IArchivalRecord
+from plone.indexer import indexer
+
+
+@indexer(IArchivalRecord)
+def disposal_date(obj):
+    """First day the item may be destroyed; not indexed while open or when permanent."""
+    found = metadata.disposal_date(obj)
+    if found is None:
+        raise AttributeError("disposal_date")
+    return found
+
+
+@indexer(IArchivalRecord)
+def archival_closed(obj):
+    closed = metadata.retention_and_closing(obj)[1]
+    if closed is None:
+        raise AttributeError("archival_closed")
+    return closed
+
+
+@indexer(IArchivalRecord)
+def archival_retention(obj):
+    retention = metadata.retention_and_closing(obj)[0]
+    return str(retention) if retention is not None else None
+
+
+INDEXES = ["disposal_date", "archival_closed", "archival_retention"]
+
+
+def reindex_after_transition(obj, event):
+    """Closing happens through a workflow transition, which reindexes only its own variables."""
+    if event.transition is not None:
+        obj.reindexObject(idxs=INDEXES)
+
+
+def reindex_after_edit(obj, event):
+    obj.reindexObject(idxs=INDEXES)
+
+
+def as_schedule_text(retention):
+    return schedule.PERMANENT if retention == schedule.PERMANENT else str(retention)
