@@ -3,6 +3,7 @@ import unittest
 from datetime import date
 
 from archive.content.intake import receive_dossier
+from archive.content.results import create_result
 from archive.demo import STATE_PATHS
 from archive.testing import ARCHIVE_INTEGRATION_TESTING
 from plone import api
@@ -45,10 +46,18 @@ class TestDossierMatrix(unittest.TestCase):
                 continue
             dossier = receive_dossier(self.portal.dossiers[AGENCY], **dossier_fields())
             for transition in path:
+                if transition == "finish":  # approval and return need an issued result (workflow guards)
+                    self.issue_result(dossier)
                 self.workflow.doActionFor(dossier, transition, comment="x")
             self.assertEqual(api.content.get_state(dossier), state)
             self.dossiers[state] = dossier
         setRoles(self.portal, TEST_USER_ID, ["Member"])
+
+    def issue_result(self, dossier):
+        result = create_result(self.portal.results[AGENCY], dossier_code=dossier.dossier_code, number_notation="1/GP",
+                               result_type="Giấy phép", signer="Lê Văn Lãnh", issue_date=date(2026, 5, 10))
+        for transition in ("sign", "issue"):
+            self.workflow.doActionFor(result, transition)
 
     def transitions(self, user, obj):
         with api.env.adopt_user(username=user):

@@ -78,6 +78,14 @@ STATE_PATHS = {
     "stopped": ("start_processing", "stop"),
 }
 
+# The reasons the law wants for these transitions.
+REASONS = {
+    "request_supplement": "Bổ sung bản vẽ mặt bằng có xác nhận",
+    "refuse": "Thủ tục không thuộc thẩm quyền giải quyết của cơ quan",
+    "withdraw": "Công dân có đơn xin rút hồ sơ",
+    "stop": "Công dân không bổ sung hồ sơ trong thời hạn",
+}
+
 LEGAL_SUBJECTS = (
     "Ban hành Quy định phân cấp quản lý chất lượng công trình xây dựng trên địa bàn tỉnh Nghệ An",
     "Ban hành Quy định về cấp giấy phép xây dựng trên địa bàn tỉnh Nghệ An",
@@ -160,12 +168,13 @@ def create_dossiers(portal, rng, count=300):
     states = list(STATE_PATHS)
     today = clock.now()
     dossiers = []
+    results = []
     for number in range(count):
         code, name, _sector, agency, _days, _fee, _rt = PROCEDURES[number % len(PROCEDURES)]
         business = code.startswith("2.00") and "doanh nghiệp" in name
         applicant = rng.choice(COMPANIES) if business else _person(rng)
         received = today - timedelta(days=rng.randint(0, 120), hours=rng.randint(0, 6), minutes=rng.randint(0, 59))
-        received = received.replace(hour=rng.randint(7, 16))
+        received = min(received.replace(hour=rng.randint(7, 16)), today)  # never later than now (intake refuses it)
         components = [
             {"title": title, "filename": f"thanh-phan-{i}.pdf", "data": simple_pdf(title, applicant),
              "kind": ("original", "copy", "electronic_copy")[i % 3], "digitised": i % 2 == 0}
@@ -178,31 +187,35 @@ def create_dossiers(portal, rng, count=300):
             channel=rng.choice(("desk", "desk", "online", "post")), received=received,
         )
         state = states[number % len(states)]
+        result = None
         for transition in STATE_PATHS[state]:
-            comment = "Bổ sung bản vẽ mặt bằng có xác nhận" if transition == "request_supplement" else ""
-            workflow.doActionFor(dossier, transition, comment=comment)
+            if transition == "finish":  # a leader approves a result: it exists first, issued if it is returned
+                result = create_result_for(portal, rng, dossier, len(results) + 1, returned=state == "returned")
+                results.append(result)
+            workflow.doActionFor(dossier, transition, comment=REASONS.get(transition, ""))
+        if result is not None and state == "returned" and len(results) % 3 == 0:
+            workflow.doActionFor(result, "revoke", comment="Thu hồi do cấp sai đối tượng")
         dossiers.append(dossier)
     return dossiers
 
 
-def create_results(portal, rng, dossiers, count=30):
-    done = [d for d in dossiers if api.content.get_state(d) in ("finished", "returned")][:count]
+def create_result_for(portal, rng, dossier, number, returned):
+    """The result of a dossier about to be approved: draft, signed or issued; issued if it is returned."""
     workflow = api.portal.get_tool("portal_workflow")
-    paths = ((), ("sign",), ("sign", "issue"), ("sign", "issue"), ("sign", "issue", "revoke"))
-    for number, dossier in enumerate(done, start=1):
-        procedure = portal.procedures[dossier.procedure_code]
-        notation = f"{number:02d}/{procedure.result_type.split()[0][:2].upper()}-{dossier.agency_code.split('.')[2]}"
-        issued = dossier.received.date() + timedelta(days=rng.randint(1, 20))
-        result = create_result(
-            portal.results[dossier.agency_code], dossier_code=dossier.dossier_code,
-            number_notation=notation, result_type=procedure.result_type, signer=rng.choice(SIGNERS),
-            issue_date=issued, valid_until=issued + timedelta(days=365 * 5) if number % 2 else None,
-            valid_electronic_copy=number % 3 == 0,
-            file=_pdf_file(f"ket-qua-{number}.pdf", procedure.result_type, dossier.applicant_name, notation),
-        )
-        for transition in paths[number % len(paths)]:
-            comment = "Thu hồi do cấp sai đối tượng" if transition == "revoke" else ""
-            workflow.doActionFor(result, transition, comment=comment)
+    paths = ((), ("sign",), ("sign", "issue"))
+    procedure = portal.procedures[dossier.procedure_code]
+    notation = f"{number:02d}/{procedure.result_type.split()[0][:2].upper()}-{dossier.agency_code.split('.')[2]}"
+    issued = dossier.received.date() + timedelta(days=rng.randint(1, 20))
+    result = create_result(
+        portal.results[dossier.agency_code], dossier_code=dossier.dossier_code,
+        number_notation=notation, result_type=procedure.result_type, signer=rng.choice(SIGNERS),
+        issue_date=issued, valid_until=issued + timedelta(days=365 * 5) if number % 2 else None,
+        valid_electronic_copy=number % 3 == 0,
+        file=_pdf_file(f"ket-qua-{number}.pdf", procedure.result_type, dossier.applicant_name, notation),
+    )
+    for transition in ("sign", "issue") if returned else paths[number % len(paths)]:
+        workflow.doActionFor(result, transition)
+    return result
 
 
 def create_legal_documents(portal, rng, count=40):
@@ -253,6 +266,5 @@ def load_demo_data(context):
     create_users(demo_password())
     create_procedures(portal)
     dossiers = create_dossiers(portal, rng)
-    create_results(portal, rng, dossiers)
     create_legal_documents(portal, rng)
     logger.info("Demo data loaded: %d dossiers", len(dossiers))

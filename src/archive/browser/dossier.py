@@ -5,11 +5,14 @@ is late, the supplement requests, the components with their checksums, and the h
 """
 from datetime import datetime
 
+from Acquisition import aq_base
 from archive.content import clock
+from archive.content.types import DOSSIER_WORKFLOW
 from archive.content.types import components_in
 from archive.content.vocabularies import CHANNELS
 from archive.content.vocabularies import COMPONENT_KINDS
 from archive.content.vocabularies import TIMELINESS
+from archive.reports import slips
 from plone import api
 from Products.Five.browser import BrowserView
 from zope.i18n import translate
@@ -65,6 +68,7 @@ class DossierView(BrowserView):
     def supplements(self):
         return [{"requested": _format(_iso(r.get("requested"))),
                  "resumed": _format(_iso(r.get("resumed"))),
+                 "missing": r.get("missing", []),
                  "reason": r.get("reason", "")}
                 for r in self.context.supplement_requests or []]
 
@@ -86,8 +90,11 @@ class DossierView(BrowserView):
         return rows
 
     def history(self):
+        # Read from the dossier itself: the workflow's `review_history` variable is guarded by
+        # 'Review portal content', which specialists, auditors and archivists do not have,
+        # while this page already requires View.
         workflow = api.portal.get_tool("portal_workflow")
-        entries = workflow.getInfoFor(self.context, "review_history", [])
+        entries = (getattr(aq_base(self.context), "workflow_history", None) or {}).get(DOSSIER_WORKFLOW, ())
         rows = []
         for entry in reversed(entries):
             state = entry.get("review_state")
@@ -98,6 +105,20 @@ class DossierView(BrowserView):
                 "comments": entry.get("comments") or "",
             })
         return rows
+
+    def actions(self):
+        """The transitions the current user may fire, each opening its form."""
+        workflow = api.portal.get_tool("portal_workflow")
+        base = self.context.absolute_url()
+        return [{"id": t["id"], "title": self._t(t["title"] or t["id"]),
+                 "url": f"{base}/@@dossier-transition?transition={t['id']}"}
+                for t in workflow.getTransitionsFor(self.context)]
+
+    def slips(self):
+        """The printable one-stop slips that apply to this dossier in its state."""
+        base = self.context.absolute_url()
+        return [{"id": slip_id, "title": self._t(title), "url": f"{base}/@@{view}"}
+                for slip_id, title, view in slips.applicable(self.context)]
 
     def result_url(self):
         code = self.context.result_code

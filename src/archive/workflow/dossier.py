@@ -12,7 +12,9 @@ def after_transition(dossier, event):
     if transition == "request_supplement":
         # The clock stops: the due date is recomputed when the supplement arrives.
         requests = list(dossier.supplement_requests or [])
-        requests.append({"requested": now.isoformat(), "reason": event.kwargs.get("comment", "") if event.kwargs else "", "resumed": None})
+        kwargs = event.kwargs or {}
+        requests.append({"requested": now.isoformat(), "reason": kwargs.get("comment", ""),
+                         "missing": list(kwargs.get("missing_components") or []), "resumed": None})
         dossier.supplement_requests = requests
     elif transition == "resume":
         requests = [dict(r) for r in dossier.supplement_requests or []]

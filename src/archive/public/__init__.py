@@ -1,0 +1,1 @@
+"""What citizens see without an account: the status of their dossier."""
