@@ -3,6 +3,10 @@ cookie-authenticated REST writes, escaped AJAX search, security headers, size li
 client errors answered 4xx (issue 13, items 1, 5, 6, 11, 12)."""
 import base64
 import json
+import os
+import tempfile
+import threading
+import time
 
 import requests
 import transaction
@@ -180,3 +184,147 @@ class TestPagesAndFiles(HttpSecurityTestCase):
             self.assertEqual(response.headers.get("X-Content-Type-Options"), "nosniff", path)
         # The REST API's JSON has no page policy to carry.
         self.assertNotIn("Content-Security-Policy", self.call("GET", dossier["@id"], "reception").headers)
+
+
+def resident_bytes():
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise AssertionError("no VmRSS")
+
+
+class TestLimits(HttpSecurityTestCase):
+    def component(self, dossier_url, data, encoding="base64", user="reception"):
+        return self.call("POST", dossier_url, user, json={
+            "@type": "DossierComponent", "title": "Bản quét", "kind": "original", "digitised": True,
+            "file": {"data": data, "encoding": encoding, "filename": "scan.pdf", "content-type": "application/pdf"}})
+
+    def components(self, dossier_url):
+        return self.call("GET", dossier_url, "reception").json()["items_total"]
+
+    def test_defaults_are_in_the_registry(self):
+        transaction.begin()
+        self.assertEqual(api.portal.get_registry_record("archive.max_file_bytes"), 100 * 1024 * 1024)
+        self.assertEqual(api.portal.get_registry_record("archive.max_text_chars"), 64 * 1024)
+        self.assertGreater(api.portal.get_registry_record("archive.max_request_bytes"), 100 * 1024 * 1024 * 4 // 3)
+        self.assertFalse(api.portal.get_registry_record("archive.webdav_enabled"))
+
+    def test_a_request_over_the_limit_gets_413_before_its_body_is_read(self):
+        dossier = self.intake()
+        self.set_record("archive.max_request_bytes", 8 * 1024 * 1024)
+        self.set_record("archive.max_file_bytes", 0)
+        size = 48 * 1024 * 1024
+        with open(self.tmpfile(size), "rb") as body:
+            peak, response = self.sample_peak(lambda: requests.post(
+                dossier["@id"], data=body, auth=("reception", PASSWORD), timeout=60,
+                headers={"Accept": "application/json", "Content-Type": "application/json"}))
+        self.assertEqual(response.status_code, 413, response.text[:300])
+        self.assertIn("8388608", response.json()["message"])
+        self.assertIn(str(os.path.getsize(body.name)), response.json()["message"])
+        self.assertLess(peak, size // 2, "the server read the refused body into memory")
+        self.assertEqual(self.components(dossier["@id"]), 0)
+
+    def tmpfile(self, size):
+        """A JSON body of about `size` bytes: a component whose file is `size` bytes of base64."""
+        handle, path = tempfile.mkstemp(suffix=".json")
+        self.addCleanup(os.remove, path)
+        with os.fdopen(handle, "wb") as out:
+            out.write(b'{"@type": "DossierComponent", "title": "x", "kind": "original", "digitised": true, '
+                      b'"file": {"encoding": "base64", "filename": "big.pdf", "data": "')
+            chunk = b"QUFB" * (1024 * 256)
+            for _ in range(size // len(chunk)):
+                out.write(chunk)
+            out.write(b'"}}')
+        return path
+
+    def sample_peak(self, send):
+        """Send a request while sampling this process's resident memory (the server runs in it)."""
+        baseline = resident_bytes()
+        samples = [baseline]
+        done = threading.Event()
+
+        def sample():
+            while not done.is_set():
+                samples.append(resident_bytes())
+                time.sleep(0.005)
+
+        sampler = threading.Thread(target=sample)
+        sampler.start()
+        try:
+            response = send()
+        finally:
+            done.set()
+            sampler.join()
+        return max(samples) - baseline, response
+
+    def test_a_file_over_the_limit_gets_413_naming_the_field(self):
+        dossier = self.intake()
+        self.set_record("archive.max_file_bytes", 3000)
+        refused = self.component(dossier["@id"], base64.b64encode(b"%PDF" * 1000).decode())
+        self.assertEqual(refused.status_code, 413, refused.text)
+        self.assertIn("file", refused.json()["message"])
+        self.assertIn("3000", refused.json()["message"])
+        self.assertEqual(self.components(dossier["@id"]), 0)
+        accepted = self.component(dossier["@id"], base64.b64encode(b"%PDF" * 500).decode())
+        self.assertEqual(accepted.status_code, 201, accepted.text)
+
+    def test_too_long_text_gets_400_naming_the_field(self):
+        too_long = {"notes": "x" * (64 * 1024 + 1), "applicant_name": "Nguyễn " + "A" * 300,
+                    "applicant_address": "đường " * 200}
+        for field, value in too_long.items():
+            response = self.call("POST", f"/dossiers/{AGENCY}", "reception",
+                                 json={"@type": "Dossier", **dossier_fields(**{field: value})})
+            self.assertEqual(response.status_code, 400, (field, response.text[:300]))
+            self.assertIn(field, response.text)
+        self.assertEqual(self.count("Dossier"), 0)
+        dossier = self.intake(notes="x" * 60000)
+        patched = self.call("PATCH", dossier["@id"], "reception", json={"notes": "y" * (20 * 1024 * 1024)})
+        self.assertEqual(patched.status_code, 400, patched.text[:300])
+        self.assertIn("notes", patched.text)
+        self.assertEqual(self.call("GET", dossier["@id"], "reception").json()["notes"], "x" * 60000)
+
+
+class TestClientErrors(HttpSecurityTestCase):
+    def post(self, path, body, content_type="application/json"):
+        return requests.post(self.url + path, data=body, auth=("reception", PASSWORD), timeout=30,
+                             headers={"Accept": "application/json", "Content-Type": content_type})
+
+    def test_malformed_and_deeply_nested_json_get_400(self):
+        dossier = self.intake()
+        bodies = {
+            "malformed": '{"@type": "Dossier", "applicant_name": ',
+            "not an object": '["Dossier"]',
+            "nested": '{"@type": "Dossier", "notes": ' + "[" * 100000 + "]" * 100000 + "}",
+            "nested a little": '{"@type": "Dossier", "supplement_requests": ' + "[" * 40 + "]" * 40 + "}",
+        }
+        for name, body in bodies.items():
+            for path in (f"/dossiers/{AGENCY}", dossier["@id"].replace(self.url, "") + "/@workflow/start_processing"):
+                for content_type in ("application/json", "text/plain"):
+                    response = self.post(path, body, content_type)
+                    self.assertEqual(response.status_code, 400, (name, path, response.text[:300]))
+                    self.assertIn("JSON", response.json()["message"], name)
+            patched = requests.patch(dossier["@id"], data=body, auth=("reception", PASSWORD), timeout=30,
+                                     headers={"Accept": "application/json", "Content-Type": "application/json"})
+            self.assertEqual(patched.status_code, 400, (name, patched.text[:300]))
+        self.assertEqual(self.count("Dossier"), 1)
+        self.assertEqual(self.call("GET", dossier["@id"], "reception").json()["review_state"], "received")
+
+    def test_an_unknown_file_encoding_gets_400_naming_the_field(self):
+        dossier = self.intake()
+        for encoding in ("no-such-codec", "bz2", "zlib", "rot13", 7):
+            response = self.call("POST", dossier["@id"], "reception", json={
+                "@type": "DossierComponent", "title": "Bản quét", "kind": "original", "digitised": True,
+                "file": {"data": "QUJD", "encoding": encoding, "filename": "a.pdf", "content-type": "application/pdf"}})
+            self.assertEqual(response.status_code, 400, (encoding, response.text[:300]))
+            self.assertIn("file", response.text)
+            self.assertIn("encoding", response.text)
+        self.assertEqual(self.call("GET", dossier["@id"], "reception").json()["items_total"], 0)
+
+    def test_tabular_view_of_an_agency_shard_works(self):
+        self.intake()
+        for user in ("reception", "admin"):
+            response = self.raw("GET", f"/dossiers/{AGENCY}/@@tabular_view", user)
+            self.assertIn(response.status_code, (200, 400), (user, response.text[-2000:]))
+            if response.status_code == 400:
+                self.assertIn("tabular_view", response.text)

@@ -1,1 +1,5 @@
 """The electronic archive of a provincial public administration service centre."""
+
+from archive import patches  # noqa: E402
+
+patches.apply()

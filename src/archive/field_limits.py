@@ -17,7 +17,6 @@ from plone.restapi.deserializer.dxfields import DefaultFieldDeserializer
 from plone.restapi.deserializer.dxfields import NamedFieldDeserializer
 from plone.restapi.deserializer.dxfields import TextLineFieldDeserializer
 from plone.restapi.interfaces import IFieldDeserializer
-from zExceptions import HTTPRequestEntityTooLarge
 from zope.component import adapter
 from zope.i18n import translate
 from zope.interface import implementer
@@ -25,6 +24,7 @@ from zope.schema.interfaces import IText
 from zope.schema.interfaces import ITextLine
 
 from archive.config import registry_value
+from archive.http_security import RequestEntityTooLarge
 from archive.i18n import _
 from archive.interfaces import IArchiveLayer
 
@@ -110,7 +110,7 @@ class LimitedNamedFieldDeserializer(NamedFieldDeserializer):
         size = len(data) * 3 // 4 if codec == "base64" else len(data.encode("utf-8"))
         limit = registry_value("archive.max_file_bytes", DEFAULT_MAX_FILE_BYTES)
         if limit and size > limit:
-            raise HTTPRequestEntityTooLarge(_text(
+            raise RequestEntityTooLarge(_text(
                 self.request, "file_too_large",
                 "${field}: the file has ${size} bytes; at most ${limit} bytes are accepted per file.",
                 field=name, size=size, limit=limit))

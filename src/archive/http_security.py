@@ -51,6 +51,11 @@ DEFAULT_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-ev
                "form-action 'self'; frame-ancestors 'self'")
 
 
+class RequestEntityTooLarge(HTTPRequestEntityTooLarge):
+    """413. ZPublisher (and plone.rest's error view) find an exception's status by its class
+    name, and know "RequestEntityTooLarge" but not zExceptions' "HTTPRequestEntityTooLarge"."""
+
+
 def _message(request, msgid, default, **mapping):
     return translate(_(msgid, default=default, mapping=mapping), context=request)
 
@@ -100,7 +105,7 @@ def limit_body_size(request):
         raise BadRequest(_message(request, "bad_content_length", "The Content-Length header is not a number."))
     limit = registry_value("archive.max_request_bytes", DEFAULT_MAX_REQUEST_BYTES)
     if limit and length > limit:
-        raise HTTPRequestEntityTooLarge(_message(
+        raise RequestEntityTooLarge(_message(
             request, "request_too_large",
             "The request body has ${size} bytes; this archive accepts at most ${limit} bytes in one request.",
             size=length, limit=limit))

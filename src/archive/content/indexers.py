@@ -94,4 +94,6 @@ def dossier_size(obj):
 
 @indexer(Dossier)
 def dossier_mime_type(obj):
-    return None  # a dossier is not a file; Dexterity's answer reaches the same after a long lookup
+    # What Dexterity answers for content without a primary file field, without its long
+    # lookup; listings (tabular_view) build icon names from it, so never None.
+    return "text/plain"
