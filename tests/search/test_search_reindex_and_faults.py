@@ -1,10 +1,21 @@
-"""Reindexing behind the alias without downtime, and SearchUnavailable when Elasticsearch is down."""
+"""Reindexing behind the alias without downtime, SearchUnavailable when Elasticsearch is down,
+and the site's answer then: 503, or the catalog's, marked degraded, where the site allows it."""
 
+import os
 import threading
 import time
+import unittest
 import uuid
 
 import pytest
+import requests
+import transaction
+from archive.content.intake import receive_dossier
+from archive.search import sync
+from archive.testing import ARCHIVE_FUNCTIONAL_TESTING
+from plone import api
+from plone.app.testing import SITE_OWNER_NAME
+from plone.app.testing import SITE_OWNER_PASSWORD
 
 from archive.search.client import SearchClient
 from archive.search.client import SearchUnavailable
@@ -13,6 +24,10 @@ from archive.search.mapping import build_document
 from archive.search.query import build_query
 from archive.search.query import parse_response
 from archive.services.base import free_port
+from helpers import AGENCY
+from helpers import PASSWORD
+from helpers import build_province
+from helpers import dossier_fields
 
 
 def test_alias_swap_reindex_keeps_answering(search_client, archive_corpus):
@@ -111,3 +126,82 @@ def test_stopped_server_raises_search_unavailable_and_keeps_data(elasticsearch, 
     assert elasticsearch.url == url
     assert client.count(archive_index.alias) == 30
     assert parse_response(client.search(archive_index.alias, body))["total"] == before
+
+
+class TestCatalogFallback(unittest.TestCase):
+    """Elasticsearch stopped: without `archive.search.catalog_fallback` the search services answer
+    503; with it, the catalog answers, restricted to what each user may see, and says `degraded`."""
+
+    layer = ARCHIVE_FUNCTIONAL_TESTING
+
+    @pytest.fixture(autouse=True)
+    def services(self, elasticsearch):
+        self.es = elasticsearch
+
+    def setUp(self):
+        self.portal = self.layer["portal"]
+        self.url = f"http://{self.layer['host']}:{self.layer['port']}/plone"
+        self.prefix = f"fb{int(time.time() * 1000) % 10**9}"
+        self.addCleanup(lambda: [os.environ.pop(name, None) for name in ("ARCHIVE_ES_URL", "ARCHIVE_ES_PREFIX")])
+        os.environ.update(ARCHIVE_ES_URL=self.es.url, ARCHIVE_ES_PREFIX=self.prefix)
+        build_province(self.portal, commit=False)
+        self.urls = {}
+        with api.env.adopt_user(username="reception"):
+            for key, name in (("bich", "Trần Thị Bích"), ("lan", "Nguyễn Văn Lan")):
+                dossier = receive_dossier(self.portal.dossiers[AGENCY], **dossier_fields(applicant_name=name))
+                self.urls[key] = dossier.absolute_url().replace("http://nohost/plone", self.url)
+        transaction.commit()
+        config = sync.Config(site=self.url, auth=(SITE_OWNER_NAME, SITE_OWNER_PASSWORD), es=self.es.url,
+                             prefix=self.prefix)
+        self.assertEqual(sync.reindex(config)[1], 2)
+        client = SearchClient(self.es.url)
+        self.addCleanup(lambda: [client.delete_index(name) for name in client.alias_indices(alias_name(self.prefix))])
+
+    def call(self, path, user, **params):
+        return requests.get(self.url + path, params=params, auth=(user, PASSWORD) if user else None,
+                            headers={"Accept": "application/json"}, timeout=60)
+
+    def archive_search(self, user, text):
+        return self.call("/@archive-search", user, SearchableText=text)
+
+    def plain_search(self, user, text):
+        return self.call("/@search", user, SearchableText=text, portal_type="Dossier")
+
+    def test_stopped_elasticsearch_is_503_or_a_degraded_catalog_answer(self):
+        up = self.archive_search("leader", "Bích").json()
+        self.assertEqual(([item["@id"] for item in up["items"]], up["degraded"]), ([self.urls["bich"]], False))
+        self.assertTrue(up["items"][0]["highlights"])  # Elasticsearch marks the words it found
+        self.assertNotIn("degraded", self.plain_search("leader", "Bích").json())
+        self.es.stop()
+        try:
+            # The fallback off (the default): the outage is reported, not hidden.
+            self.assertEqual(self.archive_search("leader", "Bích").status_code, 503)
+            self.assertEqual(self.plain_search("leader", "Bích").status_code, 503)
+            api.portal.set_registry_record("archive.search.catalog_fallback", True)
+            transaction.commit()
+            down = self.archive_search("leader", "Bích")
+            self.assertEqual(down.status_code, 200, down.text[:500])
+            down = down.json()
+            self.assertTrue(down["degraded"])
+            self.assertEqual([item["@id"] for item in down["items"]], [self.urls["bich"]])
+            self.assertEqual((down["items_total"], down["facets"], down["items"][0]["highlights"]), (1, {}, {}))
+            both = self.archive_search("leader", "Bích OR Lan").json()
+            self.assertEqual({item["@id"] for item in both["items"]}, set(self.urls.values()))
+            plain = self.plain_search("leader", "Bích")
+            self.assertEqual(plain.status_code, 200, plain.text[:500])
+            self.assertTrue(plain.json()["degraded"])
+            self.assertEqual([item["@id"] for item in plain.json()["items"]], [self.urls["bich"]])
+            # Restricted as the catalog restricts: another agency's officer and anonymous see nothing.
+            for user in ("other_reception", None):
+                for answer in (self.archive_search(user, "Bích"), self.plain_search(user, "Bích")):
+                    self.assertEqual(answer.status_code, 200, answer.text[:300])
+                    self.assertEqual((answer.json()["items_total"], answer.json()["degraded"]), (0, True))
+            page = requests.get(self.url + "/@@archive-search", params={"SearchableText": "Bích"},
+                                auth=("leader", PASSWORD), timeout=60)
+            self.assertEqual(page.status_code, 200)
+            self.assertIn("alert-warning", page.text)
+            self.assertIn(self.urls["bich"], page.text)
+        finally:
+            self.es.start()
+        again = self.archive_search("leader", "Bích").json()
+        self.assertEqual(([item["@id"] for item in again["items"]], again["degraded"]), ([self.urls["bich"]], False))
