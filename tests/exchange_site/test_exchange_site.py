@@ -161,7 +161,7 @@ class TestExchangeSite(ExchangeSiteBase):
             (self.doc_url, "exchange", {"to": ["not an organ id"]}, 400),
             (self.doc_url, "exchange", {"to": ["000.00.99.H41"]}, 400),  # no such agency here
             (self.doc_url, "exchange", {"to": [AGENCY]}, 400),  # ourselves
-            (self.draft_url, "exchange", {"to": [OTHER_AGENCY]}, 400),  # not published
+            (self.draft_url, "exchange", {"to": [OTHER_AGENCY]}, 404),  # a draft: the officer may not see it
             (self.doc_url, "reception", {"to": [OTHER_AGENCY]}, 401),  # not an exchange officer (restapi says 401)
             (self.doc_url, None, {"to": [OTHER_AGENCY]}, 401),
         ]

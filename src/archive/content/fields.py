@@ -1,5 +1,6 @@
 """Field types that validate the archive's identifiers wherever a value arrives (forms, REST, code)."""
 from archive.content import codes
+from archive.content import result_link
 from archive.i18n import _
 from archive.content import clock
 from datetime import datetime
@@ -204,9 +205,16 @@ class IDossierReference(ITextLine):
 
 @implementer(IDossierReference)
 class DossierReference(TextLine):
+    """Bound to a result (or the shard it is filed in): a dossier of the same agency that the
+    user may see, else the error of a missing code whoever's the dossier is (result_link.py)."""
+
     def _validate(self, value):
         super()._validate(value)
-        if not _catalog_has(portal_type="Dossier", dossier_code=value):
+        context = getattr(self, "context", None)
+        if context is not None and getSite() is not None and result_link.agency_of(context) is not None:
+            if not result_link.linkable(context, value):
+                raise UnknownDossier(value)
+        elif not _catalog_has(portal_type="Dossier", dossier_code=value):
             raise UnknownDossier(value)
 
 

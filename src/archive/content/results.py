@@ -1,7 +1,7 @@
 """Results: issuing the result code and linking the result to its dossier."""
 from Acquisition import aq_base
 from archive.content import clock
-from archive.content import lookup
+from archive.content import result_link
 from archive.content import sequences
 from plone import api
 from plone.dexterity.utils import createContent
@@ -25,10 +25,7 @@ def result_added(result, event):
     if event.newParent is None or event.oldParent is not None:
         return
     issue_result_code(event.newParent, result)
-    dossier = lookup.dossier_by_code(result.dossier_code)
-    if dossier is not None:
-        dossier.result_code = result.result_code
-        dossier.reindexObject(idxs=["SearchableText"])
+    result_link.link(result)
 
 
 def create_result(container, **fields):

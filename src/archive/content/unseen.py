@@ -9,18 +9,29 @@ record (a section, an agency's shard, a dossier, ...) is traversed to the view
 answers an anonymous caller with the challenge too. Whoever may see the record and is
 logged in gets 404, as before. Services refuse an item the caller may not see the same
 way (`refuse_unseen`).
+
+A path that goes on below a record (/<code>/@workflow/x, /<code>/component-1) could still
+end in a 404 raised below an existing record; so a caller who sends no credentials at all
+is stopped with the challenge at the first record Anonymous may not view
+(`stop_anonymous`). A logged-in caller is only known once traversal has ended: one who
+may not see an agency's shard gets the challenge for its records and for missing names
+alike, while a path below an existing record they may not see can still end in 404.
 """
 from AccessControl import getSecurityManager
 from AccessControl import Unauthorized
 from Acquisition import aq_inner
 from Acquisition import aq_parent
 from plone import api
+from AccessControl.PermissionRole import rolesForPermissionOn
 from Products.CMFCore.DynamicType import DynamicType
+from Products.CMFCore.utils import getToolByName
+from Products.PluggableAuthService.interfaces.plugins import IExtractionPlugin
 from Products.Five import BrowserView
 from zExceptions import NotFound
 from zope.component import queryMultiAdapter
 
 VIEW_NAME = "archive-unseen"
+CREDENTIALS_KEY = "archive.sends_credentials"
 
 
 def _missing(obj, request, name):
@@ -64,7 +75,29 @@ class UnseenView(BrowserView):
         raise NotFound("Resource not found")
 
 
+def _sends_credentials(obj, request):
+    """Whether any of the site's credential extractors finds something in the request
+    (extraction only, no authentication: that comes when traversal ends). Asked once."""
+    known = request.get(CREDENTIALS_KEY)
+    if known is None:
+        acl_users = getToolByName(obj, "acl_users")
+        extractors = acl_users.plugins.listPlugins(IExtractionPlugin) if hasattr(acl_users, "plugins") else ()
+        known = any(plugin.extractCredentials(request) for _id, plugin in extractors)
+        request.set(CREDENTIALS_KEY, known)
+    return known
+
+
+def stop_anonymous(obj, request):
+    """A caller without credentials goes no further than a record Anonymous may not view:
+    whatever lies below it (a service, a view, a name that is missing) answers as the record."""
+    stack = request.get("TraversalRequestNameStack") if hasattr(request, "get") else None
+    if stack and "Anonymous" not in rolesForPermissionOn("View", obj) and not _sends_credentials(obj, request):
+        raise Unauthorized("You are not authorized to access this resource.")
+
+
 def before_publishing_traverse(self, arg1, arg2=None):
-    """The archive content classes' traversal hook: CMF's (method aliases), then `hide_missing`."""
+    """The archive content classes' traversal hook: CMF's (method aliases), then ours."""
     DynamicType.__before_publishing_traverse__(self, arg1, arg2)
-    hide_missing(self, arg2 or arg1)
+    request = arg2 or arg1
+    stop_anonymous(self, request)
+    hide_missing(self, request)
