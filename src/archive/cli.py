@@ -4,6 +4,7 @@ import sys
 
 from archive.exchange import axis_server
 from archive.exchange import cli_edxml
+from archive.preservation import cli as preservation_cli
 
 
 def _serve_axis(args):
@@ -75,6 +76,7 @@ def build_parser():
     cli_edxml.register(subparsers)
     register_axis(subparsers)
     register_search(subparsers)
+    preservation_cli.register(subparsers)
     return parser
 
 

@@ -8,13 +8,14 @@ from zope.interface import alsoProvides
 from archive.audit.journal import record_detached
 from archive.preservation import closing
 from archive.preservation import fixity
+from archive.preservation import importing
 from archive.preservation import store
 from archive.preservation.building import sip_bytes
 
 
 def package_json(record, base_url):
     data = record.plain()
-    data["@id"] = f"{base_url}/@archival-package/{record.objid}"
+    data["@id"] = f"{base_url}/@archival-package#{record.objid}"
     return data
 
 
@@ -80,3 +81,29 @@ class FixityPost(WorkerService):
     def reply(self):
         checked, failures = fixity.check_all()
         return {"checked": checked, "failures": failures}
+
+
+class ImportPost(WorkerService):
+    """POST /@package-import (body: a SIP as a ZIP, sent as application/octet-stream): check it whole, then store it; a bad
+    package is refused (400) naming the file, and nothing is stored."""
+
+    def reply(self):
+        data = self.request.get("BODYFILE").read() if self.request.get("BODYFILE") is not None else b""
+        try:
+            record = importing.import_sip(data, self.request.get("AUTHENTICATED_USER").getId())
+        except importing.ImportRefused as refused:
+            self.request.response.setStatus(400)
+            return {"error": {"type": "BadRequest", "file": refused.file, "message": str(refused)}}
+        self.request.response.setStatus(201)
+        return package_json(record, f"{self.context.absolute_url()}")
+
+
+class PackagesGet(Service):
+    """GET /@archival-packages: every stored package (archivists), damaged ones first."""
+
+    def reply(self):
+        base = self.context.absolute_url()
+        records = sorted(store.all_packages(), key=lambda r: (r.state != store.DAMAGED, r.created), reverse=False)
+        items = [{key: value for key, value in package_json(record, base).items() if key != "files"}
+                 for record in records]
+        return {"@id": f"{base}/@archival-packages", "items": items, "items_total": len(items)}
