@@ -269,6 +269,19 @@ class TestLimits(HttpSecurityTestCase):
         accepted = self.component(dossier["@id"], base64.b64encode(b"%PDF" * 500).decode())
         self.assertEqual(accepted.status_code, 201, accepted.text)
 
+    def test_a_form_upload_over_the_file_limit_gets_413(self):
+        dossier = self.intake()
+        self.set_record("archive.max_file_bytes", 3000)
+        session = self.login_session()
+        response = session.post(dossier["@id"] + "/++add++DossierComponent", timeout=30,
+                                files={"form.widgets.file": ("scan.pdf", b"%PDF" * 1000, "application/pdf")},
+                                data={"form.widgets.title": "Bản quét", "form.widgets.kind": "original",
+                                      "form.buttons.save": "Save"},
+                                headers={"Origin": self.url.rsplit("/", 1)[0]})
+        self.assertEqual(response.status_code, 413, response.text[-1000:])
+        self.assertEqual(response.text, "file: the file has 4000 bytes; at most 3000 bytes are accepted per file.")
+        self.assertEqual(self.components(dossier["@id"]), 0)
+
     def test_too_long_text_gets_400_naming_the_field(self):
         too_long = {"notes": "x" * (64 * 1024 + 1), "applicant_name": "Nguyễn " + "A" * 300,
                     "applicant_address": "đường " * 200}

@@ -9,6 +9,7 @@ Every check runs on the requests of a site with the archive installed (those mar
   refused with 413; a plone.restapi write authenticated by the login cookie must prove that
   it comes from the site's own pages (Origin or Referer, or the plone.protect token);
   the JSON body of a REST write must parse and stay shallow, or it gets 400.
+  A file uploaded with a form larger than `archive.max_file_bytes` is refused with 413 too.
 - before commit: `X-Content-Type-Options: nosniff` on every answer, and a content security
   policy on HTML pages.
 """
@@ -18,7 +19,10 @@ from urllib.parse import urlsplit
 
 from AccessControl import getSecurityManager
 from plone.protect.authenticator import check as check_csrf_token
+from plone.rest.errors import ErrorHandling
+from plone.rest.interfaces import IAPIRequest
 from plone.rest.interfaces import IService
+from Products.Five.browser import BrowserView
 from Products.CMFCore.permissions import View
 from zExceptions import BadRequest
 from zExceptions import Forbidden
@@ -26,6 +30,7 @@ from zExceptions import HTTPRequestEntityTooLarge
 from zExceptions import MethodNotAllowed
 from zExceptions import Unauthorized
 from zope.i18n import translate
+from ZPublisher.HTTPRequest import FileUpload
 
 from archive.config import registry_value
 from archive.i18n import _
@@ -42,6 +47,7 @@ DAV_HANDLERS = DAV_METHODS | frozenset((
 ))
 WRITE_METHODS = frozenset(("POST", "PUT", "PATCH", "DELETE"))
 DEFAULT_MAX_REQUEST_BYTES = 150 * 1024 * 1024
+DEFAULT_MAX_FILE_BYTES = 100 * 1024 * 1024
 MAX_JSON_DEPTH = 32
 # Bodies plone.restapi services take as they are (TUS uploads), not as JSON.
 BINARY_BODIES = frozenset(("application/offset+octet-stream", "application/octet-stream"))
@@ -69,6 +75,7 @@ def after_traversal(event):
     published = request.get("PUBLISHED")
     close_side_doors(request, published)
     limit_body_size(request)
+    limit_uploaded_files(request)
     if IService.providedBy(published) and request.get("REQUEST_METHOD", "GET").upper() in WRITE_METHODS:
         require_same_origin(request)
         check_json_body(request)
@@ -109,6 +116,35 @@ def limit_body_size(request):
             request, "request_too_large",
             "The request body has ${size} bytes; this archive accepts at most ${limit} bytes in one request.",
             size=length, limit=limit))
+
+
+def _uploads(value):
+    if isinstance(value, FileUpload):
+        yield value
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _uploads(item)
+
+
+def limit_uploaded_files(request):
+    """A file uploaded with a form (the classic add and edit forms) obeys the per-file limit
+    too; Zope has already spooled it to disk, so its size is known without reading it."""
+    if not (request.getHeader("Content-Type") or "").lower().startswith("multipart/form-data"):
+        return
+    limit = registry_value("archive.max_file_bytes", DEFAULT_MAX_FILE_BYTES)
+    if not limit:
+        return
+    for name, value in request.form.items():
+        for upload in _uploads(value):
+            upload.seek(0, 2)
+            size = upload.tell()
+            upload.seek(0)
+            if size > limit:
+                field = name.rsplit(".", 1)[-1]
+                raise RequestEntityTooLarge(_message(
+                    request, "file_too_large",
+                    "${field}: the file has ${size} bytes; at most ${limit} bytes are accepted per file.",
+                    field=field, size=size, limit=limit))
 
 
 def _origin(url):
@@ -227,3 +263,16 @@ def security_headers(event):
         policy = registry_value("archive.content_security_policy", DEFAULT_CSP)
         if policy:
             response.setHeader("Content-Security-Policy", policy)
+
+
+class TooLargeView(BrowserView):
+    """How a 413 reads: plone.rest's JSON for REST clients, the message itself for a person
+    whose form upload was refused (Plone's error page would only name the exception)."""
+
+    def __call__(self):
+        if IAPIRequest.providedBy(self.request):
+            return ErrorHandling(self.context, self.request)()
+        response = self.request.response
+        response.setStatus(413)
+        response.setHeader("Content-Type", "text/plain; charset=utf-8")
+        return str(self.context)
