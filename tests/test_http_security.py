@@ -4,6 +4,7 @@ client errors answered 4xx (issue 13, items 1, 5, 6, 11, 12)."""
 import base64
 import json
 import os
+import re
 import tempfile
 import threading
 import time
@@ -59,6 +60,11 @@ class TestWebDav(HttpSecurityTestCase):
         folder = self.raw("PROPFIND", f"{self.url}/dossiers/{AGENCY}", "citizen", headers={"Depth": "1"})
         self.assertIn(folder.status_code, (403, 405))
         self.assertNotIn(dossier["dossier_code"], folder.text)
+        # FTP-style reads (the whole item as one document) are closed too, even for its officer.
+        for name in ("manage_DAVget", "manage_FTPget"):
+            response = self.raw("GET", f"{dossier['@id']}/{name}", "reception")
+            self.assertIn(response.status_code, (403, 405), (name, response.status_code))
+            self.assertNotIn(dossier["applicant_id"], response.text)
 
     def test_other_webdav_methods_are_closed_and_change_nothing(self):
         dossier = self.intake()
@@ -82,8 +88,12 @@ class TestWebDav(HttpSecurityTestCase):
         self.assertNotIn("dropped.txt", folder.objectIds())
         self.assertNotIn("moved", self.portal.dossiers.objectIds())
         self.assertNotIn("copied", self.portal.dossiers.objectIds())
+        self.assertIn(self.raw("DELETE", url, "admin").status_code, (403, 405))
+        self.assertEqual(self.count("Dossier"), 1)
         # The REST API's own writes still work (PATCH and DELETE are not WebDAV's).
         self.assertEqual(self.call("PATCH", url, "reception", json={"applicant_phone": "0912345678"}).status_code, 204)
+        self.assertEqual(self.call("DELETE", url, "admin").status_code, 204)
+        self.assertEqual(self.count("Dossier"), 0)
 
     def test_a_site_that_enables_webdav_still_obeys_view(self):
         self.set_record("archive.webdav_enabled", True)
@@ -123,6 +133,20 @@ class TestCsrf(HttpSecurityTestCase):
         site_origin = self.url.rsplit("/", 1)[0]
         self.assertEqual(self.post_dossier(session, {"Origin": site_origin}).status_code, 201)
         self.assertEqual(self.post_dossier(session, {"Referer": self.url + "/dossiers"}).status_code, 201)
+        self.assertEqual(self.count("Dossier"), 2)
+
+    def test_the_plone_protect_token_or_a_trusted_origin_is_proof_too(self):
+        session = self.login_session()
+        page = session.get(self.url, timeout=30).text
+        token = re.search(r'id="protect-script"[^>]*data-token="([0-9a-f]+)"|data-token="([0-9a-f]+)"[^>]*id="protect-script"', page)
+        self.assertIsNotNone(token, "no plone.protect token on the page")
+        foreign = {"Origin": "https://desk.example"}
+        self.assertEqual(self.post_dossier(session, foreign | {"X-CSRF-TOKEN": "0" * 40}).status_code, 403)
+        self.assertEqual(self.post_dossier(session, foreign | {"X-CSRF-TOKEN": token.group(1) or token.group(2)}).status_code, 201)
+        self.assertEqual(self.post_dossier(session, foreign).status_code, 403)
+        self.set_record("archive.trusted_origins", ["https://desk.example", "not a url"])
+        self.assertEqual(self.post_dossier(session, foreign).status_code, 201)
+        self.assertEqual(self.post_dossier(session, {"Origin": "garbage"}).status_code, 403)
         self.assertEqual(self.count("Dossier"), 2)
 
     def test_token_authenticated_writes_need_no_origin(self):

@@ -148,7 +148,8 @@ def limit_uploaded_files(request):
 
 
 def _origin(url):
-    """(scheme, host, port) of a URL, with the scheme's default port filled in."""
+    """(host, port) of a URL, the port None when it is its scheme's default. The scheme is
+    left out: behind a proxy that ends TLS, Zope may see http where the browser says https."""
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -156,8 +157,9 @@ def _origin(url):
         return None
     if not parts.scheme or not parts.hostname:
         return None
-    port = port or {"http": 80, "https": 443}.get(parts.scheme)
-    return (parts.scheme.lower(), parts.hostname.lower(), port)
+    if port == {"http": 80, "https": 443}.get(parts.scheme.lower()):
+        port = None
+    return (parts.hostname.lower(), port)
 
 
 def _cookie_authenticated(request):
@@ -183,6 +185,7 @@ def require_same_origin(request):
         return
     trusted = {_origin(request["SERVER_URL"])}
     trusted.update(_origin(url) for url in registry_value("archive.trusted_origins", ()) or ())
+    trusted.discard(None)  # a malformed Origin must not match a malformed trusted entry
     origin = request.getHeader("Origin")
     if origin and origin != "null":
         if _origin(origin) in trusted:
