@@ -14,7 +14,7 @@ from plone.app.testing import TEST_USER_NAME
 
 
 def closed_dossier(portal, components=2, digitised=False, closed_on=None, **fields):
-    """A dossier received with `components` one-page PDFs and taken to "returned"; its closing
+    """A dossier received with `components` one-page PDFs and refused at intake (closed); its closing
     is dated `closed_on` (a datetime) when given, as if it had happened then."""
     setRoles(portal, TEST_USER_ID, ["Manager"])
     login(portal, TEST_USER_NAME)
@@ -24,10 +24,10 @@ def closed_dossier(portal, components=2, digitised=False, closed_on=None, **fiel
             components=[dict(title=f"Thành phần {n}", filename=f"tp{n}.pdf", data=simple_pdf(f"Trang {n}"),
                              digitised=digitised) for n in range(1, components + 1)],
             **dossier_fields(**fields))
-        for transition in ("start_processing", "finish", "return_result"):
-            api.content.transition(obj=dossier, transition=transition)
+        # Refused at intake: the quickest way to a closed file (the workflow guards the others).
+        api.content.transition(obj=dossier, transition="refuse", comment="Không thuộc thẩm quyền")
     if closed_on is not None:
-        backdate(dossier, "returned", closed_on)
+        backdate(dossier, "refused", closed_on)
     return dossier
 
 
