@@ -1,4 +1,5 @@
 """Install and uninstall steps: the archive's sections and province-wide groups."""
+from archive.api.errors import quiet_client_errors
 from archive.exchange.site.inbox import ensure_exchange_site
 from archive.exchange.site.settings import get_settings as exchange_settings
 from archive.security import ensure_province_groups
@@ -42,6 +43,8 @@ def post_install(context):
     # The exchange inbox, and the exchange officers' roles if this site's OrganId is known
     # already (ARCHIVE_EXCHANGE_ORGAN_ID); otherwise POST @exchange-setup once it is.
     ensure_exchange_site(portal, exchange_settings().organ_id)
+    # A 400 is the client's mistake: no traceback at ERROR level in the server log.
+    quiet_client_errors(portal)
 
 
 def post_uninstall(context):
