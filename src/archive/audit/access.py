@@ -32,9 +32,9 @@ from plone import api
 from plone.rest.service import Service as RestService
 
 from archive.audit import journal
+from archive.content.types import Dossier
+from archive.content.types import DossierComponent
 
-DOSSIER_TYPES = frozenset({"Dossier"})
-COMPONENT_TYPES = frozenset({"DossierComponent"})
 DOWNLOAD_VIEWS = frozenset({"download", "display-file"})
 SEARCHES = frozenset({"search", "archive-search", "ajax-search", "archive-search-json"})
 CITIZEN_ID = re.compile(r"(?<![0-9])[0-9]{12}(?![0-9])")
@@ -64,9 +64,9 @@ def _entry(request, published):
     """(action, item or None, details) for a request that reads personal data, else None."""
     name = _name(request, published)
     context = getattr(published, "context", None)
-    portal_type = getattr(aq_base(context), "portal_type", None) if context is not None else None
-    if portal_type in DOSSIER_TYPES or portal_type in COMPONENT_TYPES:
-        if portal_type in COMPONENT_TYPES and name in DOWNLOAD_VIEWS:
+    record = aq_base(context) if context is not None else None
+    if isinstance(record, (Dossier, DossierComponent)):
+        if isinstance(record, DossierComponent) and name in DOWNLOAD_VIEWS:
             field = (getattr(published, "fieldname", None) or "file")
             return "download", context, {"view": name, "field": field}
         via = "json" if isinstance(published, RestService) else "html"

@@ -10,6 +10,7 @@ from Acquisition import aq_inner
 from plone import api
 
 from archive.audit import journal
+from archive.content.types import ArchiveFolder
 
 DOSSIERS = "dossiers"
 
@@ -17,7 +18,7 @@ DOSSIERS = "dossiers"
 def agency_of(context):
     """The agency code of the results shard `context` is (or is in), or None."""
     for obj in getattr(aq_inner(context), "aq_chain", ()) if context is not None else ():
-        if getattr(aq_base(obj), "portal_type", None) == "ArchiveFolder":
+        if isinstance(aq_base(obj), ArchiveFolder):
             return getattr(aq_base(obj), "agency_code", None) or None
     return None
 
