@@ -110,3 +110,37 @@ class TestTransitionForms(RestTestCase):
             "transition": "stop", "form.submitted": "1", "_authenticator": token, "comment": "Quá hạn bổ sung"})
         self.assertEqual(stopped.status_code, 302)
         self.assertEqual(api.content.get_state(self.fresh()), "stopped")
+
+    def test_apology_and_new_appointment(self):
+        from test_desk_slips import pdf_text
+
+        reception = self.session("reception")
+        self.assertEqual(reception.get(f"{self.page}/@@dossier-extend", timeout=30).status_code, 404)
+        specialist = self.session("specialist")
+        self.assertIn('id="action-extend"', specialist.get(self.page, timeout=30).text)
+        form = specialist.get(f"{self.page}/@@dossier-extend", timeout=30)
+        token = re.search(r'name="_authenticator" value="([^"]+)"', form.text).group(1)
+        before = self.fresh().due
+        no_reason = specialist.post(f"{self.page}/@@dossier-extend", timeout=30, data={
+            "form.submitted": "1", "_authenticator": token, "new_due": "2099-01-05", "reason": ""})
+        self.assertEqual(no_reason.status_code, 400)
+        self.assertIn("cần nêu lý do", no_reason.text)
+        earlier = specialist.post(f"{self.page}/@@dossier-extend", timeout=30, data={
+            "form.submitted": "1", "_authenticator": token, "new_due": "2000-01-05", "reason": "Chờ ý kiến"})
+        self.assertEqual(earlier.status_code, 400)
+        self.assertEqual(self.fresh().due, before)
+
+        done = specialist.post(f"{self.page}/@@dossier-extend", timeout=30, allow_redirects=False, data={
+            "form.submitted": "1", "_authenticator": token, "new_due": "2099-01-05",
+            "reason": "Chờ ý kiến thẩm định của Sở Tài nguyên và Môi trường"})
+        self.assertEqual(done.status_code, 302, done.text[:300])
+        dossier = self.fresh()
+        self.assertEqual(dossier.due.date().isoformat(), "2099-01-05")
+        self.assertEqual(dossier.extensions[-1]["by"], "specialist")
+        slip = specialist.get(f"{self.page}/@@slip-extension", timeout=30)
+        self.assertEqual(slip.status_code, 200)
+        text = " ".join(pdf_text(slip.content).split())
+        self.assertIn("PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ", text)
+        self.assertIn("Chờ ý kiến thẩm định của Sở Tài nguyên và Môi trường", text)
+        self.assertIn("05/01/2099", text)
+        self.assertIn(f"{before:%d/%m/%Y}", text)

@@ -6,12 +6,14 @@ is late, the supplement requests, the components with their checksums, and the h
 from datetime import datetime
 
 from Acquisition import aq_base
+from archive.browser import extension
 from archive.content import clock
 from archive.content.types import DOSSIER_WORKFLOW
 from archive.content.types import components_in
 from archive.content.vocabularies import CHANNELS
 from archive.content.vocabularies import COMPONENT_KINDS
 from archive.content.vocabularies import TIMELINESS
+from archive.i18n import _
 from archive.reports import slips
 from plone import api
 from Products.Five.browser import BrowserView
@@ -110,9 +112,18 @@ class DossierView(BrowserView):
         """The transitions the current user may fire, each opening its form."""
         workflow = api.portal.get_tool("portal_workflow")
         base = self.context.absolute_url()
-        return [{"id": t["id"], "title": self._t(t["title"] or t["id"]),
-                 "url": f"{base}/@@dossier-transition?transition={t['id']}"}
-                for t in workflow.getTransitionsFor(self.context)]
+        actions = [{"id": t["id"], "title": self._t(t["title"] or t["id"]),
+                    "url": f"{base}/@@dossier-transition?transition={t['id']}"}
+                   for t in workflow.getTransitionsFor(self.context)]
+        if extension.may_extend(self.context):
+            actions.append({"id": "extend", "title": self._t(_("label_extend_action", default="Apology and new appointment")),
+                            "url": f"{base}/@@dossier-extend"})
+        return actions
+
+    def extensions(self):
+        return [{"requested": _format(_iso(e.get("requested"))), "previous_due": _format(_iso(e.get("previous_due"))),
+                 "new_due": _format(_iso(e.get("new_due"))), "by": e.get("by") or "", "reason": e.get("reason") or ""}
+                for e in getattr(self.context, "extensions", None) or []]
 
     def slips(self):
         """The printable one-stop slips that apply to this dossier in its state."""

@@ -274,7 +274,8 @@ def extension(dossier, procedure, entry, agency_name, centre_name):
     pdf.para(f"Ngày {_date(dossier.received, False)[5:]}, {centre_name} tiếp nhận hồ sơ đề nghị giải quyết thủ tục "
              f"{procedure.title if procedure is not None else dossier.procedure_code}.")
     pdf.para(f"Thời gian hẹn trả kết quả giải quyết hồ sơ: {_date(entry.get('previous_due'))}.")
-    pdf.para(f"Tuy nhiên, đến nay cơ quan chưa trả kết quả giải quyết hồ sơ cho ông/bà. Lý do: {entry.get('reason')}")
+    pdf.para("Tuy nhiên, đến nay cơ quan chưa trả kết quả giải quyết hồ sơ cho ông/bà.")
+    pdf.para(f"Lý do: {entry.get('reason')}")
     pdf.para("Sự chậm trễ này đã gây phiền hà cho ông/bà. Chúng tôi xin lỗi ông/bà và sẽ trả kết quả "
              f"giải quyết hồ sơ cho ông/bà vào {_date(entry.get('new_due'))}.", bold=True)
     pdf.para("Chúng tôi xin trân trọng cảm ơn sự hợp tác của ông/bà.")
