@@ -60,6 +60,16 @@ def main():
                      {"BENCH_EXCHANGE_N": os.environ.get("BENCH_EXCHANGE_N", "100")})
     for key, value in e2e.items():
         print(f"  {key:30} {value}")
+    print("Preservation: AIPs of a dossier with ten 200 KB files; fixity over >= 1 GB ...", flush=True)
+    preservation = zope_run(os.path.join(HERE, "bench_preservation.py"),
+                            {"BENCH_FIXITY_MB": os.environ.get("BENCH_FIXITY_MB", "1024")})
+    print(f"  AIPs built and stored/s      {preservation['aip_per_s']} ({preservation['package_mb']} MB each)")
+    print(f"  SIPs built in memory/s       {preservation['sip_per_s']}")
+    print(f"  fixity                       {preservation['fixity_mb_s']} MB/s over {preservation['fixity_mb']} MB")
+    print(f"  raw SHA-256 (memory)         {preservation['raw_sha256_mb_s']} MB/s")
+    print(f"  ratio                        {preservation['fixity_vs_raw']} (target >= 0.7)")
+    print(f"  read + SHA-256 of the files  {preservation['file_sha256_mb_s']} MB/s "
+          f"(fixity is {preservation['fixity_vs_file_sha256']} of it)")
 
 
 if __name__ == "__main__":

@@ -40,13 +40,16 @@ def sip_bytes(obj):
 
 
 def build_aip(obj):
-    """Build the item's AIP into a blob and record it (in the current transaction)."""
+    """Build the item's AIP into a blob and record it (in the current transaction), with
+    the stored files it was built from, which fixity re-reads."""
+    source = IPackageSource(obj)
+    sources = [{"path": path, "sha256": recorded} for path, _named, recorded in source.blobs()]
     spec = spec_for(obj, AIP)
     blob, written, sha256, size = store.new_blob(lambda stream: write_package(spec, stream))
     record = store.PackageRecord(
         objid=written.objid, package_type=AIP, uid=obj.UID(), path="/".join(obj.getPhysicalPath()),
         title=obj.Title(), entries=[entry.plain() for entry in written.entries], sha256=sha256, size=size,
-        blob=blob, created=spec.created.isoformat(timespec="seconds"))
+        blob=blob, created=spec.created.isoformat(timespec="seconds"), sources=sources)
     for event in written.events:
         record.add_event(event)
     if written.data_mismatches:

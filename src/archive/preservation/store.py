@@ -32,7 +32,9 @@ STATES = (STORED, DAMAGED)
 class PackageRecord(Persistent):
     """A stored package: its blob, what it holds and what happened to it."""
 
-    def __init__(self, objid, package_type, uid, path, title, entries, sha256, size, blob, created):
+    sources = ()  # {"path", "sha256"} of the item's stored files when the package was built
+
+    def __init__(self, objid, package_type, uid, path, title, entries, sha256, size, blob, created, sources=()):
         self.objid = objid
         self.package_type = package_type
         self.uid = uid
@@ -43,6 +45,7 @@ class PackageRecord(Persistent):
         self.size = size
         self.blob = blob
         self.created = created
+        self.sources = tuple(dict(source) for source in sources)
         self.state = STORED
         self.events = PersistentList()
         self.incidents = PersistentList()
@@ -68,11 +71,17 @@ def _tree(key, site=None, create=True):
 
 
 def sha256_of_stream(stream):
+    """(hex SHA-256, size) of a binary stream read to its end, through one reused buffer."""
     digest = hashlib.sha256()
+    buffer = bytearray(CHUNK)
+    view = memoryview(buffer)
     size = 0
-    for block in iter(lambda: stream.read(CHUNK), b""):
-        digest.update(block)
-        size += len(block)
+    while True:
+        count = stream.readinto(buffer)
+        if not count:
+            break
+        digest.update(view[:count])
+        size += count
     return digest.hexdigest(), size
 
 
