@@ -1,7 +1,11 @@
 """A result links only a dossier of its own agency that its officer may see: agency B filing
 a result with agency A's dossier code gets the error a missing code gets, and A's dossier is
 untouched; a link that is made is journaled."""
+from datetime import date
+
 import transaction
+from archive.content.results import create_result
+from plone import api
 
 from helpers import AGENCY
 from helpers import OTHER_AGENCY
@@ -63,3 +67,18 @@ class TestResultLinksItsOwnAgency(RestTestCase):
         self.assertEqual(self.dossier(second["dossier_code"]).result_code, result["result_code"])
         self.assertEqual([e["path"].rsplit("/", 1)[1] for e in self.linked()],
                          [first["dossier_code"], second["dossier_code"]])
+
+    def test_another_agencys_result_does_not_let_our_dossier_finish(self):
+        ours = self.intake()
+        self.assertEqual(self.call("POST", ours["@id"] + "/@workflow/start_processing", "reception").status_code, 200)
+        transaction.begin()
+        with api.env.adopt_roles(["Manager"]):  # as data from before this rule, or received, would be
+            create_result(self.portal.results[OTHER_AGENCY], dossier_code=ours["dossier_code"], number_notation="1/GP",
+                          result_type="Giấy phép", signer="Ai đó", issue_date=date(2026, 5, 10))
+        transaction.commit()
+        self.assertIsNone(self.dossier(ours["dossier_code"]).result_code)
+        refused = self.call("POST", ours["@id"] + "/@workflow/finish", "leader")
+        self.assertEqual(refused.status_code, 400, refused.text)
+        created = self.call("POST", f"/results/{AGENCY}", "specialist", json=result_fields(ours["dossier_code"]))
+        self.assertEqual(created.status_code, 201, created.text)
+        self.assertEqual(self.call("POST", ours["@id"] + "/@workflow/finish", "leader").status_code, 200)

@@ -23,12 +23,17 @@ RESULT_WORKFLOW = "archive_result_workflow"
 
 
 def result_states(dossier):
-    """The workflow states of the results issued for this dossier, whoever may see them."""
+    """The workflow states of the results its own agency issued for this dossier (in the
+    agency's results shard: another agency's result naming the code does not count),
+    whoever may see them."""
     code = getattr(dossier, "dossier_code", None)
-    if not code:
+    results = api.portal.get().get("results")
+    shard = results.get(dossier.agency_code) if results is not None and dossier.agency_code else None
+    if not code or shard is None:
         return []
     catalog = api.portal.get_tool("portal_catalog")
-    return [brain.review_state for brain in catalog.unrestrictedSearchResults(portal_type="Result", dossier_code=code)]
+    return [brain.review_state for brain in catalog.unrestrictedSearchResults(
+        portal_type="Result", dossier_code=code, path={"query": "/".join(shard.getPhysicalPath()), "depth": 1})]
 
 
 def missing(dossier, transition, comment="", missing_components=()):
