@@ -14,6 +14,7 @@ from archive.exchange import edxml
 from archive.exchange.site import messages
 from archive.exchange.trust import TrustStore
 from archive.pdf import simple_pdf
+from archive.security import agency_group_id
 from plone import api
 from plone.api.exc import InvalidParameterError
 from plone.app.testing import SITE_OWNER_NAME
@@ -117,6 +118,11 @@ class TestResultsAndDossiers(base.ExchangeSiteBase):
         transaction.abort()
 
     def test_a_dossier_goes_with_its_components_and_arrives_as_a_dossier(self):
+        # Sending needs View on the item too: this exchange officer also works the agency's dossiers.
+        transaction.begin()
+        with api.env.adopt_roles(["Manager"]):
+            api.group.add_user(groupname=agency_group_id(AGENCY, "specialists"), username="exchange")
+        transaction.commit()
         msg = self.sent_message(self.dossier_url)
         self.assertEqual(msg.document_type.type, "dossier")
         self.assertEqual(msg.code.code_number, self.dossier_code)
