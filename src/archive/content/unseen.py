@@ -27,6 +27,7 @@ from Products.CMFCore.DynamicType import DynamicType
 from Products.CMFCore.utils import getToolByName
 from Products.PluggableAuthService.interfaces.plugins import IExtractionPlugin
 from Products.Five import BrowserView
+from plone.rest.interfaces import IAPIRequest
 from zExceptions import NotFound
 from zope.component import queryMultiAdapter
 
@@ -38,6 +39,9 @@ def _missing(obj, request, name):
     """Whether default traversal would answer `name` on `obj` with NotFound."""
     if not name or name[0] in "@+_" or name == "(Default)":
         return False  # views, services, namespaces, forbidden names: traversal knows them
+    if request.get("REQUEST_METHOD", "GET") not in ("GET", "POST", "HEAD", "PURGE") \
+            and not IAPIRequest.providedBy(request):
+        return False  # WebDAV: Zope makes a NullResource of a missing name (http_security closes it)
     if getattr(obj, name, None) is not None:  # an item, an attribute or something acquired
         return False
     return queryMultiAdapter((obj, request), name=name) is None
