@@ -19,10 +19,15 @@ import plone.protect.interfaces
 import transaction
 from archive.content.correction import CORRECTABLE_FIELDS
 from archive.content.correction import correct_intake
+from archive.content.intake import COMPONENT_SHAPE
+from archive.content.intake import ID_ISSUED
+from archive.content.intake import INVALID_VALUE
 from archive.content.intake import IntakeError
+from archive.content.intake import UNKNOWN_KEY
 from archive.content.intake import intake_schema_fields
 from archive.content.intake import receive_dossier
 from archive.content.serialise import serialised_intake
+from archive.i18n import _
 from plone.dexterity.utils import createContent
 from plone.restapi.interfaces import IFieldDeserializer
 from plone.restapi.interfaces import ISerializeToJson
@@ -32,9 +37,10 @@ from zope.component import queryMultiAdapter
 from zope.interface import alsoProvides
 from zope.interface import Invalid
 from zope.schema.interfaces import ValidationError
-from zope.i18n import translate
 
 FILE_KEYS = frozenset(("data", "encoding", "filename", "content-type"))
+NOT_BASE64 = _("error_not_base64", default="Not valid base64 text.")
+NOT_A_DOSSIER_SHARD = _("error_not_a_dossier_shard", default="Dossiers are received in an agency's dossier shard.")
 
 
 def read_body(request):
@@ -42,9 +48,9 @@ def read_body(request):
     try:
         data = json.loads(request.get("BODY") or b"{}")
     except (ValueError, RecursionError):
-        raise IntakeError("body", "not a JSON document") from None
+        raise IntakeError("body", _("error_body_not_json", default="Not a JSON document.")) from None
     if not isinstance(data, dict):
-        raise IntakeError("body", "a JSON object is expected")
+        raise IntakeError("body", _("error_body_not_object", default="A JSON object is expected."))
     return data
 
 
@@ -62,7 +68,7 @@ def deserialise_fields(context, request, data, allowed):
     values = {}
     for name, raw in data.items():
         if name not in allowed or name not in known:
-            raise IntakeError(name, "not a field accepted here")
+            raise IntakeError(name, _("error_field_not_accepted", default="Not a field accepted here."))
         if raw is None:
             values[name] = None
             continue
@@ -70,9 +76,9 @@ def deserialise_fields(context, request, data, allowed):
         try:
             values[name] = deserializer(raw)
         except ValidationError as error:
-            raise IntakeError(name, translate(error.doc(), context=request)) from None
+            raise IntakeError(name, error.doc()) from None
         except (Invalid, ValueError, TypeError, OverflowError) as error:
-            raise IntakeError(name, str(error) or "invalid value") from None
+            raise IntakeError(name, str(error) or INVALID_VALUE) from None
     return values
 
 
@@ -80,24 +86,24 @@ def decode_component(number, component):
     """A component as JSON ({title, kind, digitised, file: {...}}) -> receive_dossier's dict."""
     where = f"components[{number}]"
     if not isinstance(component, dict):
-        raise IntakeError(where, "a component is an object with title, kind, digitised and file")
+        raise IntakeError(where, COMPONENT_SHAPE)
     component = dict(component)
     named = component.pop("file", None)
     if not isinstance(named, dict):
-        raise IntakeError(f"{where}.file", "an object with data, encoding, filename and content-type")
+        raise IntakeError(f"{where}.file", _("error_component_file", default="An object with data, encoding, filename and content-type."))
     unknown = set(named) - FILE_KEYS
     if unknown:
-        raise IntakeError(f"{where}.file.{sorted(unknown)[0]}", "unknown key")
+        raise IntakeError(f"{where}.file.{sorted(unknown)[0]}", UNKNOWN_KEY)
     encoding = named.get("encoding", "base64")
     if encoding != "base64":
-        raise IntakeError(f"{where}.file.encoding", "only base64 is accepted")
+        raise IntakeError(f"{where}.file.encoding", _("error_encoding_base64", default="Only base64 is accepted."))
     data = named.get("data")
     if not isinstance(data, str):
-        raise IntakeError(f"{where}.file.data", "base64 text")
+        raise IntakeError(f"{where}.file.data", NOT_BASE64)
     try:
         decoded = base64.b64decode(data, validate=True)
     except (binascii.Error, ValueError):
-        raise IntakeError(f"{where}.file.data", "not valid base64") from None
+        raise IntakeError(f"{where}.file.data", NOT_BASE64) from None
     component.update(data=decoded, filename=named.get("filename"),
                      content_type=named.get("content-type", "application/pdf"))
     return component
@@ -109,15 +115,15 @@ class IntakePost(Service):
     def reply(self):
         alsoProvides(self.request, plone.protect.interfaces.IDisableCSRFProtection)
         if not getattr(self.context, "agency_code", None):
-            return refused(self.request, IntakeError("@intake", "dossiers are received in an agency's shard"))
+            return refused(self.request, IntakeError("container", NOT_A_DOSSIER_SHARD))
         serialised_intake(self.context)
         try:
             data = read_body(self.request)
             components = data.pop("components", [])
             if not isinstance(components, list):
-                raise IntakeError("components", "a list of components")
+                raise IntakeError("components", _("error_components_list", default="A list of components."))
             if data.pop("@type", "Dossier") != "Dossier":
-                raise IntakeError("@type", "only dossiers are received here")
+                raise IntakeError("@type", _("error_only_dossiers", default="Only dossiers are received here."))
             fields = deserialise_fields(self.context, self.request, data, dict(intake_schema_fields()))
             fields = {name: value for name, value in fields.items() if value is not None}
             decoded = [decode_component(number, component) for number, component in enumerate(components)]
@@ -142,7 +148,7 @@ class ShardPost(FolderPost):
             return refused(self.request, error)
         if data.get("@type") == "Dossier" and getattr(self.context, "agency_code", None):
             if "id" in data:
-                return refused(self.request, IntakeError("id", "dossier ids are issued by the archive; send no id"))
+                return refused(self.request, IntakeError("id", ID_ISSUED))
             serialised_intake(self.context)
         return super().reply()
 

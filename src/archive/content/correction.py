@@ -18,6 +18,9 @@ from archive.content import codes
 from archive.content import deadlines
 from archive.content import lookup
 from archive.content.intake import IntakeError
+from archive.content.intake import PROCEDURE_NOT_OF_AGENCY
+from archive.content.intake import REQUIRED
+from archive.i18n import _
 from archive.content.types import DOSSIER_WORKFLOW
 from plone.uuid.interfaces import IUUID
 from zExceptions import BadRequest
@@ -32,6 +35,14 @@ INTAKE_FIELDS = DERIVING_FIELDS + (
 )
 CORRECTABLE_FIELDS = tuple(name for name in INTAKE_FIELDS if name != "due")
 INTAKE_STATE = "received"
+FIXED_AT_INTAKE = _("error_fixed_at_intake",
+                    default="Fixed at intake: the code, title and due date derive from it. A leader corrects "
+                            "it with a reason (@intake-correction).")
+LOCKED_AFTER_HAND_OVER = _("error_locked_after_hand_over",
+                           default="Intake data is locked after hand-over. A leader corrects it with a reason "
+                                   "(@intake-correction).")
+NOT_CORRECTABLE = _("error_not_correctable", default="Correctable: ${fields}.",
+                    mapping={"fields": ", ".join(CORRECTABLE_FIELDS)})
 
 
 def review_state(dossier):
@@ -50,13 +61,11 @@ def intake_fields_locked(dossier, event):
     changed = changed_fields(event)
     deriving = sorted(changed.intersection(DERIVING_FIELDS))
     if deriving:
-        raise BadRequest(f"{deriving[0]}: fixed at intake, since the code, title and due date derive from it; "
-                         f"a leader corrects it with a reason (@intake-correction)")
+        raise BadRequest(str(IntakeError(deriving[0], FIXED_AT_INTAKE)))
     if review_state(dossier) != INTAKE_STATE:
         locked = sorted(changed.intersection(INTAKE_FIELDS))
         if locked:
-            raise Forbidden(f"{locked[0]}: intake data is locked after hand-over; "
-                            f"a leader corrects it with a reason (@intake-correction)")
+            raise Forbidden(str(IntakeError(locked[0], LOCKED_AFTER_HAND_OVER)))
 
 
 def correct_intake(dossier, reason, changes):
@@ -64,23 +73,23 @@ def correct_intake(dossier, reason, changes):
     field by field); recompute what derives from them and journal it. Returns the changes as
     {field: [old, new]} (texts)."""
     if not isinstance(reason, str) or not reason.strip():
-        raise IntakeError("reason", "a correction needs a reason")
+        raise IntakeError("reason", _("error_correction_reason", default="A correction needs a reason."))
     reason = codes.normalise_text(reason.strip())
     if codes.text_fault(reason, multiline=True) or len(reason) > 2000:
-        raise IntakeError("reason", "at most 2000 characters, no control or invisible characters")
+        raise IntakeError("reason", _("error_reason_text", default="At most 2000 characters, without control or invisible characters."))
     if not changes:
-        raise IntakeError("fields", f"nothing to correct; correctable: {', '.join(CORRECTABLE_FIELDS)}")
+        raise IntakeError("fields", NOT_CORRECTABLE)
     for name in changes:
         if name not in CORRECTABLE_FIELDS:
-            raise IntakeError(name, f"not correctable; correctable: {', '.join(CORRECTABLE_FIELDS)}")
+            raise IntakeError(name, NOT_CORRECTABLE)
     procedure_code = changes.get("procedure_code", dossier.procedure_code)
     procedure = lookup.procedure_by_code(procedure_code)
     shard = aq_parent(aq_inner(dossier))
     if "procedure_code" in changes and (procedure is None or procedure.agency_code != shard.agency_code):
-        raise IntakeError("procedure_code", "unknown procedure for this agency")
+        raise IntakeError("procedure_code", PROCEDURE_NOT_OF_AGENCY)
     for name in ("applicant_name", "applicant_id", "procedure_code", "received", "channel"):
         if name in changes and changes[name] in (None, ""):
-            raise IntakeError(name, "required")
+            raise IntakeError(name, REQUIRED)
     done = {}
     for name, value in changes.items():
         if isinstance(value, str):
@@ -90,7 +99,7 @@ def correct_intake(dossier, reason, changes):
             setattr(dossier, name, value)
             done[name] = [_text(old), _text(value)]
     if not done:
-        raise IntakeError("fields", "the values given are those stored")
+        raise IntakeError("fields", _("error_correction_no_change", default="The values given are those stored."))
     if procedure is not None and done.keys() & {"procedure_code", "applicant_name"}:
         dossier.title = f"{procedure.title} – {dossier.applicant_name}"
     if procedure is not None and done.keys() & {"procedure_code", "received"}:

@@ -18,7 +18,10 @@ from archive.content import codes
 from archive.content import deadlines
 from archive.content import lookup
 from archive.content import sequences
+from archive.content.constraints import allowed_type_ids
+from archive.content.fields import ImplausibleReceived
 from archive.content.fields import plausible_received
+from archive.i18n import _
 from archive.content.types import component_id
 from plone import api
 from plone.dexterity.utils import createContent
@@ -43,12 +46,26 @@ COMPONENT_KEYS = frozenset(("title", "filename", "data", "kind", "digitised", "c
 
 
 class IntakeError(ValueError):
-    """Refused intake data; `field` names what is at fault (e.g. `received`, `components[2].kind`)."""
+    """Refused intake data; `field` names what is at fault (e.g. `received`, `components[2].kind`),
+    `message` says why (an i18n message, shown in the language of the request)."""
 
     def __init__(self, field, message):
-        super().__init__(f"{field}: {message}")
+        super().__init__(field, message)
         self.field = field
         self.message = message
+
+    def __str__(self):
+        return f"{self.field}: {translate(self.message, context=getRequest())}"
+
+
+REQUIRED = _("error_intake_required", default="Required.")
+ID_ISSUED = _("error_id_issued", default="Dossier ids are the codes the archive issues; send no id.")
+PROCEDURE_NOT_OF_AGENCY = _("error_procedure_not_of_agency", default="No procedure of this agency has this code.")
+INVALID_VALUE = _("error_invalid_value", default="Invalid value.")
+COMPONENT_SHAPE = _("error_component_shape",
+                    default="A component is an object with title, kind, digitised and file.")
+UNKNOWN_KEY = _("error_unknown_key", default="Unknown key.")
+NOT_AN_INTAKE_FIELD = _("error_not_an_intake_field", default="Not a field a dossier is received with.")
 
 
 class _Sequence:
@@ -83,11 +100,16 @@ def issue_dossier_code(container, dossier, procedure=None):
     agency = container.agency_code
     received = clock.to_local_naive(dossier.received) if dossier.received else clock.now()
     if not plausible_received(received):
-        raise IntakeError("received", "the receipt time must lie between 1 January 2000 and now")
+        raise IntakeError("received", ImplausibleReceived.__doc__)
     template = _template()
-    prefix = template.format(agency=agency, date=received, seq=_Sequence())
+    try:
+        prefix = template.format(agency=agency, date=received, seq=_Sequence())
+    except (KeyError, IndexError, ValueError, AttributeError):
+        prefix = ""
     if "{seq}" not in prefix:
-        raise IntakeError("dossier_code", "the code template has no {seq}")
+        raise IntakeError("dossier_code", _("error_code_template",
+                                            default="The dossier code template (archive.dossier_code_template) "
+                                                    "needs {seq} and may use only {agency} and {date}."))
     home = container if "{agency" in template else aq_parent(container)
 
     def render(number):
@@ -115,8 +137,7 @@ def dossier_will_be_added(dossier, event):
         return
     code = issue_dossier_code(container, dossier)
     if event.newName != code:
-        raise BadRequest(f"id: dossier ids are issued by the archive (this one would be {code!r}); "
-                         f"send no id")
+        raise BadRequest(str(IntakeError("id", ID_ISSUED)))
 
 
 def dossier_added(dossier, event):
@@ -136,10 +157,13 @@ def receive_dossier(container, components=(), **fields):
     """
     if not _checkPermission("archive: Add Dossier", container):
         raise Unauthorized("Cannot receive dossiers here")
+    if "Dossier" not in (allowed_type_ids(container) or ()):
+        raise IntakeError("container", _("error_not_a_dossier_shard",
+                                         default="Dossiers are received in an agency's dossier shard."))
     fields = check_dossier_fields(container, fields)
     procedure = lookup.procedure_by_code(fields.get("procedure_code"))
     if procedure is None or procedure.agency_code != container.agency_code:
-        raise IntakeError("procedure_code", f"unknown procedure for this agency: {fields.get('procedure_code')!r}")
+        raise IntakeError("procedure_code", PROCEDURE_NOT_OF_AGENCY)
     components = [check_component(container, number, component) for number, component in enumerate(components)]
     dossier = createContent("Dossier", **fields)
     code = issue_dossier_code(container, dossier, procedure)
@@ -165,26 +189,26 @@ def check_dossier_fields(container, fields):
     checked = {}
     for name, value in fields.items():
         if name not in known:
-            raise IntakeError(name, "not a field a dossier is received with")
+            raise IntakeError(name, NOT_AN_INTAKE_FIELD)
         if isinstance(value, str):
             value = codes.normalise_text(value.strip()) or None
         checked[name] = value
     for name, field in known.items():
         if name not in checked:
             if field.required and field.default is None:
-                raise IntakeError(name, "required")
+                raise IntakeError(name, REQUIRED)
             continue
         value = checked[name]
         if value is None:
             if field.required:
-                raise IntakeError(name, "required")
+                raise IntakeError(name, REQUIRED)
             continue
         try:
             field.bind(container).validate(value)
         except ValidationError as error:
             raise IntakeError(name, translate(error.doc(), context=getRequest())) from None
-        except (TypeError, ValueError) as error:
-            raise IntakeError(name, str(error)) from None
+        except (TypeError, ValueError):
+            raise IntakeError(name, INVALID_VALUE) from None
     return checked
 
 
@@ -194,31 +218,35 @@ def check_component(container, number, component):
 
     where = f"components[{number}]"
     if not isinstance(component, dict):
-        raise IntakeError(where, "a component is an object with title, kind, digitised and file")
+        raise IntakeError(where, COMPONENT_SHAPE)
     unknown = set(component) - COMPONENT_KEYS
     if unknown:
-        raise IntakeError(f"{where}.{sorted(unknown)[0]}", "unknown key")
+        raise IntakeError(f"{where}.{sorted(unknown)[0]}", UNKNOWN_KEY)
     title = component.get("title")
     if not isinstance(title, str) or not title.strip():
-        raise IntakeError(f"{where}.title", "required")
+        raise IntakeError(f"{where}.title", REQUIRED)
     title = codes.normalise_text(title.strip())
     if len(title) > 500 or codes.text_fault(title):
-        raise IntakeError(f"{where}.title", "at most 500 characters, no control or invisible characters")
+        raise IntakeError(f"{where}.title", _("error_component_title",
+                                               default="At most 500 characters, without control or invisible characters."))
     kind = component.get("kind", "original")
     if kind not in dict(COMPONENT_KINDS):
-        raise IntakeError(f"{where}.kind", f"one of {', '.join(dict(COMPONENT_KINDS))}")
+        raise IntakeError(f"{where}.kind", _("error_component_kind", default="One of: ${kinds}.",
+                                              mapping={"kinds": ", ".join(dict(COMPONENT_KINDS))}))
     digitised = component.get("digitised", False)
     if not isinstance(digitised, bool):
-        raise IntakeError(f"{where}.digitised", "true or false")
+        raise IntakeError(f"{where}.digitised", _("error_true_or_false", default="true or false."))
     filename = component.get("filename")
     if not isinstance(filename, str) or not filename.strip() or codes.text_fault(filename) or "/" in filename:
-        raise IntakeError(f"{where}.file.filename", "a file name without path or control characters")
+        raise IntakeError(f"{where}.file.filename", _("error_component_filename",
+                                                       default="A file name, without a path or control characters."))
     data = component.get("data")
     if not isinstance(data, bytes) or not data:
-        raise IntakeError(f"{where}.file.data", "the file is empty")
+        raise IntakeError(f"{where}.file.data", _("error_component_empty", default="The file is empty."))
     content_type = component.get("content_type", "application/pdf")
     if not isinstance(content_type, str) or not _MIME.match(content_type):
-        raise IntakeError(f"{where}.file.content-type", "a media type such as application/pdf")
+        raise IntakeError(f"{where}.file.content-type", _("error_component_content_type",
+                                                           default="A media type such as application/pdf."))
     return {"title": title, "kind": kind, "digitised": digitised, "filename": codes.normalise_text(filename.strip()),
             "data": data, "content_type": content_type}
 
