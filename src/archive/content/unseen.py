@@ -79,6 +79,15 @@ class UnseenView(BrowserView):
         raise NotFound("Resource not found")
 
 
+def _extracts(plugin, request):
+    """One extractor's answer; one that fails finds nothing, as PAS itself treats it (the
+    cookie plugin cannot read plone.session's `__ac` ticket and raises UnicodeDecodeError)."""
+    try:
+        return bool(plugin.extractCredentials(request))
+    except Exception:
+        return False
+
+
 def _sends_credentials(obj, request):
     """Whether any of the site's credential extractors finds something in the request
     (extraction only, no authentication: that comes when traversal ends). Asked once."""
@@ -86,7 +95,7 @@ def _sends_credentials(obj, request):
     if known is None:
         acl_users = getToolByName(obj, "acl_users")
         extractors = acl_users.plugins.listPlugins(IExtractionPlugin) if hasattr(acl_users, "plugins") else ()
-        known = any(plugin.extractCredentials(request) for _id, plugin in extractors)
+        known = any(_extracts(plugin, request) for _id, plugin in extractors)
         request.set(CREDENTIALS_KEY, known)
     return known
 
