@@ -39,7 +39,8 @@ class TestUnseenIsMissing(RestTestCase):
     def test_urls_of_unseen_dossiers_answer_as_missing_ones(self):
         for user in (None, "citizen", "other_reception"):
             # Below the record too, for a caller without credentials (see archive.content.unseen).
-            paths = ("", "/component-1", "/@workflow/start_processing", "/view", "/@@images/file") if user is None else ("",)
+            paths = ("", "/component-1", "/@workflow/start_processing", "/view", "/@@images/file") if user is None else (
+                "", "/component-1", "/@no-such-service", "/@@no-such-view", "/no-such-name/@workflow")
             for below in paths:
                 for accept in ("application/json", "text/html"):
                     existing, missing = self.existing + below, self.missing + below
@@ -50,6 +51,9 @@ class TestUnseenIsMissing(RestTestCase):
         self.assertEqual(self.get(self.existing, "reception", "application/json").status_code, 200)
         self.assertEqual(self.get(self.missing, "reception", "application/json").status_code, 404)
         self.assertEqual(self.get(self.missing, "reception", "text/html").status_code, 404)
+        for below in ("/@no-such-service", "/@@no-such-view", "/no-such-name"):
+            self.assertEqual(self.get(self.existing + below, "reception", "application/json").status_code, 404, below)
+        self.assertEqual(self.get(self.existing + "/@workflow", "reception", "application/json").status_code, 200)
 
     def test_relations_say_nothing_of_unseen_items(self):
         self.assertTrue(self.uid)

@@ -35,10 +35,22 @@ VIEW_NAME = "archive-unseen"
 CREDENTIALS_KEY = "archive.sends_credentials"
 
 
+def _no_view_or_service(obj, request, name):
+    """Whether `name` (@@view, @service or @view) names no view or REST service of `obj`."""
+    if name.startswith("@@"):
+        return queryMultiAdapter((obj, request), name=name[2:]) is None
+    service_id = getattr(request, "_rest_service_id", None)  # plone.rest: method and media type
+    if service_id and queryMultiAdapter((obj, request), name=service_id + name) is not None:
+        return False
+    return queryMultiAdapter((obj, request), name=name) is None
+
+
 def _missing(obj, request, name):
     """Whether default traversal would answer `name` on `obj` with NotFound."""
-    if not name or name[0] in "@+_" or name == "(Default)":
-        return False  # views, services, namespaces, forbidden names: traversal knows them
+    if not name or name[0] in "+_" or name == "(Default)":
+        return False  # namespaces and forbidden names: traversal knows them
+    if name[0] == "@":
+        return _no_view_or_service(obj, request, name)
     if request.get("REQUEST_METHOD", "GET") not in ("GET", "POST", "HEAD", "PURGE") \
             and not IAPIRequest.providedBy(request):
         return False  # WebDAV: Zope makes a NullResource of a missing name (http_security closes it)
