@@ -10,6 +10,7 @@ archivists of the item's agency and of the province, and marks the item.
 import logging
 import os
 import zipfile
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 
 from plone import api
@@ -27,6 +28,7 @@ ALERT_KEY = "archive.preservation.fixity_alert"
 PROVINCE_ARCHIVISTS = "archive-archivists"
 # Threads that digest files side by side (one per core is enough: digesting is CPU-bound).
 THREADS = max(1, int(os.environ.get("ARCHIVE_FIXITY_THREADS", "2")))
+PIPELINE = 3  # packages opened ahead of the one being finished
 
 
 def _digest(stream):
@@ -71,11 +73,11 @@ def _open(opener):
         return None
 
 
-def incidents_of(record, site, pool):
-    """Incidents of one package and of the item's stored files it was built from (each read
-    again and compared with the digest its object records). Files are opened here, in the
-    ZODB connection's thread, and digested by the pool's threads (hashlib and file reads
-    release the GIL, so the cores digest side by side)."""
+def start_check(record, site, pool):
+    """Open the package and the item's stored files it was built from, and hand them to the
+    pool's threads to digest (hashlib and file reads release the GIL, so the cores digest
+    side by side); returns what ``finish_check`` needs. Opening happens here, in the ZODB
+    connection's thread."""
     jobs, incidents = [], []
     stream = _open(lambda: record.blob.open("r"))
     if stream is None:
@@ -91,6 +93,13 @@ def incidents_of(record, site, pool):
             incidents.append({"kind": "missing", "file": source["path"]})
             continue
         jobs.append((stream, pool.submit(_file_incidents, stream, source["path"], recorded_digest(obj))))
+    return jobs, incidents
+
+
+def finish_check(started):
+    """Incidents of a started check: the package's, then the item files' (each compared
+    with the digest its object records), then files that could not be opened."""
+    jobs, incidents = started
     try:
         found = [incident for _stream, job in jobs for incident in job.result()]
     finally:
@@ -134,14 +143,15 @@ def alert(record, obj, incidents):
             logger.exception("Could not mail the fixity alert for %s to %s", record.objid, recipient)
 
 
-def check(record, pool=None):
+def check(record):
     """Check one package and its item; records the event; returns the incidents."""
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:
+        return record_check(record, finish_check(start_check(record, api.portal.get(), pool)))
+
+
+def record_check(record, incidents):
+    """Record a check's PREMIS event; on incidents mark the package damaged and alert."""
     site = api.portal.get()
-    if pool is None:
-        with ThreadPoolExecutor(max_workers=THREADS) as own:
-            incidents = incidents_of(record, site, own)
-    else:
-        incidents = incidents_of(record, site, pool)
     obj = site.unrestrictedTraverse(record.path, None) if record.path else None
     outcome = "failure" if incidents else "success"
     detail = "; ".join(f"{i['kind']}: {i['file']}" for i in incidents) or "all digests match"
@@ -163,9 +173,20 @@ def check_all():
     """Check every stored package; returns (checked count, [{objid, path, incidents}])."""
     failures = []
     records = store.all_packages()
+    site = api.portal.get()
+
+    def finish(record, started):
+        incidents = record_check(record, finish_check(started))
+        if incidents:
+            failures.append({"objid": record.objid, "path": record.path, "incidents": incidents})
+
+    # Pipelined: the next packages are opened (database loads) while the pool digests.
+    in_flight = deque()
     with ThreadPoolExecutor(max_workers=THREADS) as pool:
         for record in records:
-            incidents = check(record, pool)
-            if incidents:
-                failures.append({"objid": record.objid, "path": record.path, "incidents": incidents})
+            in_flight.append((record, start_check(record, site, pool)))
+            if len(in_flight) > PIPELINE:
+                finish(*in_flight.popleft())
+        while in_flight:
+            finish(*in_flight.popleft())
     return len(records), failures
