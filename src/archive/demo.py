@@ -16,6 +16,7 @@ from archive.content.intake import receive_dossier
 from archive.content.results import create_result
 from archive.pdf import simple_pdf
 from archive.security import agency_group_id
+from archive.retention.demo import create_retention_demo
 from plone import api
 from plone.app.textfield.value import RichTextValue
 from plone.namedfile.file import NamedBlobFile
@@ -267,4 +268,5 @@ def load_demo_data(context):
     create_procedures(portal)
     dossiers = create_dossiers(portal, rng)
     create_legal_documents(portal, rng)
+    create_retention_demo(portal)
     logger.info("Demo data loaded: %d dossiers", len(dossiers))

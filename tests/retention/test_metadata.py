@@ -54,3 +54,21 @@ class TestDerivation(ProvinceTestCase):
             from helpers import dossier_fields
             open_one = receive_dossier(self.portal.dossiers[AGENCY], **dossier_fields())
         self.assertEqual(missing(open_one), ["end_date"])
+
+
+class TestRetentionDemoData(ProvinceTestCase):
+    def test_a_disposal_list_in_each_state_and_an_item_under_hold(self):
+        from archive.retention.demo import create_retention_demo
+        from archive.retention.interfaces import IHeld
+
+        dossiers = [closed_dossier(self.portal) for n in range(5)]
+        create_retention_demo(self.portal)
+        lists = self.portal.disposal.objectValues()
+        self.assertEqual({api.content.get_state(obj) for obj in lists},
+                         {"prepared", "appraised", "approved", "executed", "rejected"})
+        executed = [obj for obj in lists if api.content.get_state(obj) == "executed"][0]
+        self.assertEqual(len(executed.destruction_record["destroyed"]), 1)
+        self.assertEqual([obj for obj in dossiers if IHeld.providedBy(obj)], [dossiers[4]])
+        catalog = api.portal.get_tool("portal_catalog")
+        self.assertEqual(len(catalog(portal_type="Dossier")), 5)  # one made for destruction, destroyed
+        self.assertEqual(len(catalog(disposal_date={"query": date.today(), "range": "max"})), 5)
