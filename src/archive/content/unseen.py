@@ -15,7 +15,9 @@ end in a 404 raised below an existing record; so a caller who sends no credentia
 is stopped with the challenge at the first record Anonymous may not view
 (`stop_anonymous`). A logged-in caller is only known once traversal has ended: one who
 may not see an agency's shard gets the challenge for its records and for missing names
-alike, while a path below an existing record they may not see can still end in 404.
+alike, and so for a missing name, @service or @@view below a record; only a service that
+itself refuses the rest of the path (GET /<code>/@workflow/x) can still answer 404 below an
+existing record they may not see.
 """
 from AccessControl import getSecurityManager
 from AccessControl import Unauthorized
