@@ -1,6 +1,8 @@
 """Search kept in step: the outbox, a real Celery worker on a real Redis, a real Elasticsearch.
 
-Each fault test ends with zero differences between the catalog and the index.
+Each fault test ends with zero differences between the catalog and the index: the same
+items, each with the modification time the catalog has (an edit that never reached the index
+leaves a stale document, which is a difference).
 """
 import base64
 import os
@@ -114,6 +116,7 @@ class TestSearchSync(unittest.TestCase):
         return urls
 
     def index_ids(self):
+        """{uid: modified} as the index holds them."""
         index = f"{self.prefix}-archive"
         requests.post(f"{self.es.url}/{index}/_refresh", timeout=30)
         answer = requests.get(f"{self.es.url}/{index}/_search",
@@ -123,9 +126,11 @@ class TestSearchSync(unittest.TestCase):
         return {hit["_id"]: hit["_source"].get("modified") for hit in answer.json()["hits"]["hits"]}
 
     def catalog_ids(self):
+        """{uid: modified} as the catalog holds them, in the index's notation."""
         transaction.begin()
         catalog = api.portal.get_tool("portal_catalog")
-        return {b.UID for b in catalog.unrestrictedSearchResults(portal_type=["Dossier", "Result", "LegalDocument"])}
+        return {b.UID: b.modified.ISO8601()
+                for b in catalog.unrestrictedSearchResults(portal_type=["Dossier", "Result", "LegalDocument"])}
 
     def pending(self):
         return self.call("GET", "/@search-outbox", "admin", params={"limit": 1}).json()["pending"]
@@ -133,11 +138,13 @@ class TestSearchSync(unittest.TestCase):
     def wait_in_step(self, timeout=120):
         deadline = time.time() + timeout
         while time.time() < deadline:
-            if self.pending() == 0 and set(self.index_ids()) == self.catalog_ids():
+            if self.pending() == 0 and self.index_ids() == self.catalog_ids():
                 return
             time.sleep(1)
-        self.fail(f"not in step after {timeout}s: pending={self.pending()} "
-                  f"index={len(self.index_ids())} catalog={len(self.catalog_ids())}\n{self.worker.log()}")
+        index, catalog = self.index_ids(), self.catalog_ids()
+        stale = sorted(uid for uid in set(index) & set(catalog) if index[uid] != catalog[uid])
+        self.fail(f"not in step after {timeout}s: pending={self.pending()} index={len(index)} "
+                  f"catalog={len(catalog)} stale={stale[:5]}\n{self.worker.log()}")
 
     # -- behaviour ---------------------------------------------------------------
 
@@ -270,10 +277,14 @@ class TestSearchSync(unittest.TestCase):
         self.assertEqual([item["@id"] for item in found["items"]], [urls[0]])
 
     def test_elasticsearch_stopped_while_200_items_are_written(self):
+        indexed = self.receive(10)
+        self.wait_in_step()
         self.es.stop()
         try:
             urls = self.receive(200)
-            for url in urls[:50]:
+            # Edits of items the index already holds, and of items it has not seen yet: after the
+            # outage each document has the catalog's modification time (no stale document).
+            for url in indexed + urls[:40]:
                 self.assertEqual(self.call("PATCH", url, "reception", json={"applicant_phone": "0912345678"}).status_code, 204)
             self.assertGreater(self.pending(), 0)
             down = self.call("GET", "/@archive-search", "leader", params={"SearchableText": "Nguyễn"})
@@ -314,18 +325,25 @@ class TestSearchSync(unittest.TestCase):
         self.wait_in_step()
         self.worker.stop()  # the command repairs on its own
         index = f"{self.prefix}-archive"
-        lost = sorted(self.index_ids())[0]
+        lost, stale = sorted(self.index_ids())[:2]
         requests.delete(f"{self.es.url}/{index}/_doc/{lost}", params={"refresh": "true"}, timeout=30)
         requests.put(f"{self.es.url}/{index}/_doc/not-in-the-site", params={"refresh": "true"},
                      json={"uid": "not-in-the-site", "title": "orphan", "allowedRolesAndUsers": ["Anonymous"]}, timeout=30)
+        # An edit that never reached the index: an older document under the same id.
+        old = requests.get(f"{self.es.url}/{index}/_doc/{stale}", timeout=30).json()["_source"]
+        requests.put(f"{self.es.url}/{index}/_doc/{stale}", params={"refresh": "true"}, timeout=30,
+                     json={**old, "title": "before the edit", "modified": "2020-01-01T00:00:00+07:00"})
+        self.assertNotEqual(self.index_ids()[stale], self.catalog_ids()[stale])
         dry = self.archive_command("reconcile", "--dry-run")
         self.assertIn("missing: 1", dry.stdout)
+        self.assertIn("stale: 1", dry.stdout)
         self.assertIn("orphaned: 1", dry.stdout)
         self.assertIn(lost, dry.stdout)
+        self.assertIn(stale, dry.stdout)
         fixed = self.archive_command("reconcile")
         self.assertEqual(fixed.returncode, 0, fixed.stdout + fixed.stderr)
         self.assertIn("after repair: 0 differences", fixed.stdout)
-        self.assertEqual(set(self.index_ids()), self.catalog_ids())
+        self.assertEqual(self.index_ids(), self.catalog_ids())
 
     def test_reindex_swaps_the_alias_without_downtime(self):
         self.receive(10)
