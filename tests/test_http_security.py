@@ -206,6 +206,11 @@ class TestPagesAndFiles(HttpSecurityTestCase):
             self.assertIn("frame-ancestors 'self'", policy, path)
             self.assertNotIn("*", policy, path)
             self.assertEqual(response.headers.get("X-Content-Type-Options"), "nosniff", path)
+        # Error pages too (they may echo what was asked).
+        missing = self.raw("GET", "/no-such-page-<b>x</b>", "reception", headers={"Accept": "text/html"})
+        self.assertEqual(missing.status_code, 404)
+        self.assertIn("default-src 'self'", missing.headers.get("Content-Security-Policy", ""))
+        self.assertEqual(missing.headers.get("X-Content-Type-Options"), "nosniff")
         # The REST API's JSON has no page policy to carry.
         self.assertNotIn("Content-Security-Policy", self.call("GET", dossier["@id"], "reception").headers)
 

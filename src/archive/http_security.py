@@ -10,8 +10,9 @@ Every check runs on the requests of a site with the archive installed (those mar
   it comes from the site's own pages (Origin or Referer, or the plone.protect token);
   the JSON body of a REST write must parse and stay shallow, or it gets 400.
   A file uploaded with a form larger than `archive.max_file_bytes` is refused with 413 too.
-- before commit: `X-Content-Type-Options: nosniff` on every answer, and a content security
-  policy on HTML pages.
+- before commit, and before abort (error pages, which may echo what was asked):
+  `X-Content-Type-Options: nosniff` on every answer, and a content security policy on
+  HTML pages.
 """
 import json
 import logging
@@ -257,7 +258,7 @@ def check_json_body(request):
         raise BadRequest(_message(request, "json_not_object", "The request body must be a JSON object."))
 
 
-# --- before commit --------------------------------------------------------------------------
+# --- before commit or abort -----------------------------------------------------------------
 
 def security_headers(event):
     request = event.request
