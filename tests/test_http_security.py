@@ -24,7 +24,8 @@ DAV_BODY = ('<?xml version="1.0"?><propfind xmlns="DAV:"><allprop/></propfind>')
 
 class HttpSecurityTestCase(RestTestCase):
     def intake(self, **overrides):
-        response = self.call("POST", f"/dossiers/{AGENCY}", "reception", json={"@type": "Dossier", **dossier_fields(**overrides)})
+        response = self.call("POST", f"/dossiers/{AGENCY}", "reception",
+                             json={"@type": "Dossier", **dossier_fields(**overrides)})
         self.assertEqual(response.status_code, 201, response.text)
         return response.json()
 
@@ -138,11 +139,13 @@ class TestCsrf(HttpSecurityTestCase):
     def test_the_plone_protect_token_or_a_trusted_origin_is_proof_too(self):
         session = self.login_session()
         page = session.get(self.url, timeout=30).text
-        token = re.search(r'id="protect-script"[^>]*data-token="([0-9a-f]+)"|data-token="([0-9a-f]+)"[^>]*id="protect-script"', page)
+        token = re.search(r'id="protect-script"[^>]*data-token="([0-9a-f]+)"'
+                          r'|data-token="([0-9a-f]+)"[^>]*id="protect-script"', page)
         self.assertIsNotNone(token, "no plone.protect token on the page")
         foreign = {"Origin": "https://desk.example"}
         self.assertEqual(self.post_dossier(session, foreign | {"X-CSRF-TOKEN": "0" * 40}).status_code, 403)
-        self.assertEqual(self.post_dossier(session, foreign | {"X-CSRF-TOKEN": token.group(1) or token.group(2)}).status_code, 201)
+        proof = {"X-CSRF-TOKEN": token.group(1) or token.group(2)}
+        self.assertEqual(self.post_dossier(session, foreign | proof).status_code, 201)
         self.assertEqual(self.post_dossier(session, foreign).status_code, 403)
         self.set_record("archive.trusted_origins", ["https://desk.example", "not a url"])
         self.assertEqual(self.post_dossier(session, foreign).status_code, 201)
@@ -160,7 +163,8 @@ class TestCsrf(HttpSecurityTestCase):
         self.assertEqual(self.count("Dossier"), 2)
 
 
-PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
+PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5E"
+                       "rkJggg==")
 
 
 class TestPagesAndFiles(HttpSecurityTestCase):
@@ -187,7 +191,8 @@ class TestPagesAndFiles(HttpSecurityTestCase):
             self.assertEqual(response.status_code, 200, (view, response.text[:300]))
             self.assertEqual(response.headers.get("X-Content-Type-Options"), "nosniff", view)
         image = self.call("POST", "/", "admin", json={"@type": "Image", "id": "seal", "title": "Seal", "image": {
-            "data": base64.b64encode(PNG).decode(), "encoding": "base64", "filename": "seal.png", "content-type": "image/png"}})
+            "data": base64.b64encode(PNG).decode(), "encoding": "base64", "filename": "seal.png",
+            "content-type": "image/png"}})
         self.assertEqual(image.status_code, 201, image.text)
         for view in ("@@images/image", "@@images/image/thumb", "@@download/image"):
             response = self.raw("GET", f"{self.url}/seal/{view}", "admin")
