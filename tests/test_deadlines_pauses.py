@@ -29,8 +29,9 @@ class TestDueDates(RestTestCase):
         return answer.json()["@id"]
 
     def fire(self, url, transition, user, moment):
+        body = {"comment": "Thiếu bản vẽ thiết kế"} if transition == "request_supplement" else None
         with self.at(moment):
-            answer = self.call("POST", f"{url}/@workflow/{transition}", user)
+            answer = self.call("POST", f"{url}/@workflow/{transition}", user, json=body)
         self.assertEqual(answer.status_code, 200, answer.text[:500])
 
     def due(self, url):
