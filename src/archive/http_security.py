@@ -100,7 +100,7 @@ def close_side_doors(request, published):
     if not registry_value("archive.webdav_enabled", False):
         raise MethodNotAllowed(_message(
             request, "webdav_closed", "WebDAV and FTP-style access (${method}) are closed on this archive.",
-            method=method))
+            method=method if owner is None else published.__name__))
     if owner is None:
         owner = request["PARENTS"][0]
     if not getSecurityManager().checkPermission(View, owner):
