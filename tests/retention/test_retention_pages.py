@@ -1,4 +1,6 @@
 """The archivist's pages over real HTTP: the desk lists what is due, the legal-hold form works."""
+import re
+
 import transaction
 from helpers import RestTestCase
 from retention_helpers import at
@@ -18,3 +20,24 @@ class TestArchivistPages(RestTestCase):
         missing = {item["@id"]: item["missing"] for item in report["items"]}
         self.assertEqual(missing[digitised.absolute_url()], ["paper_code"])
         self.assertNotIn(due.absolute_url(), missing)
+    def test_completeness_page_and_the_archivists_metadata_form(self):
+        digitised = closed_dossier(self.portal, digitised=True)
+        transaction.commit()
+        page = self.call("GET", "/@@archival-completeness", "admin")
+        self.assertEqual(page.status_code, 200)
+        self.assertIn(digitised.absolute_url(), page.text)
+        self.assertIn("Paper original code", page.text)
+        form_url = digitised.absolute_url() + "/@@archival-metadata-edit"
+        self.assertEqual(self.call("GET", form_url, "specialist").status_code, 401)
+        form = self.call("GET", form_url, "archivist")
+        self.assertEqual(form.status_code, 200)
+        self.assertIn("form.widgets.archival_paper_code", form.text)
+        token = re.search(r'<input name="_authenticator" type="hidden" value="([0-9a-f]+)"', form.text).group(1)
+        saved = self.call("POST", form_url, "archivist", data={"_authenticator": token,
+            "form.widgets.archival_paper_code": "HS-GIAY-0042",
+            "form.widgets.archival_retention": "20", "form.buttons.apply": "Apply"})
+        self.assertEqual(saved.status_code, 200, saved.text[:500])
+        shown = self.call("GET", digitised.absolute_url() + "/@archival-metadata", "archivist").json()
+        self.assertEqual(shown["metadata"]["paper_code"], "HS-GIAY-0042")
+        self.assertEqual(shown["metadata"]["retention"], 20)
+        self.assertEqual(shown["missing"], [])

@@ -2,6 +2,7 @@
 from datetime import date
 
 import plone.protect.interfaces
+from archive.retention import completeness
 from archive.retention import hold
 from archive.retention import metadata
 from archive.retention.behavior import IArchivalMetadata
@@ -86,19 +87,17 @@ class CompletenessGet(Service):
     still empty (incomplete ones only unless all=1); batched with b_start and b_size."""
 
     def reply(self):
-        start = int(self.request.form.get("b_start", 0) or 0)
-        size = min(int(self.request.form.get("b_size", 50) or 50), 500)
-        everything = self.request.form.get("all") in ("1", "true")
-        brains = api.content.find(object_provides=IArchivalRecord.__identifier__, sort_on="path")
-        items = []
-        for brain in brains[start:start + size]:
-            obj = brain.getObject()
-            missing = metadata.missing(obj)
-            if missing or everything:
-                items.append({"@id": brain.getURL(), "title": brain.Title, "@type": brain.portal_type,
-                              "missing": missing})
-        return {"@id": f"{self.context.absolute_url()}/@archival-completeness", "items": items,
-                "items_total": len(items), "records_total": len(brains), "b_start": start, "b_size": size}
+        form = self.request.form
+        try:
+            start = int(form.get("b_start", 0) or 0)
+            size = min(int(form.get("b_size", 50) or 50), 500)
+        except ValueError:
+            raise BadRequest("b_start, b_size: whole numbers.")
+        if start < 0 or size < 1:
+            raise BadRequest("b_start, b_size: b_start >= 0 and b_size >= 1.")
+        rows, total = completeness.report(start, size, form.get("all") in ("1", "true"))
+        return {"@id": f"{self.context.absolute_url()}/@archival-completeness", "items": rows,
+                "items_total": len(rows), "records_total": total, "b_start": start, "b_size": size}
 
 
 def due_brains(on=None):

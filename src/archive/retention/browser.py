@@ -2,7 +2,10 @@
 printable destruction record, and the legal-hold form."""
 from datetime import date
 
+from archive.retention import completeness
 from archive.retention import hold
+from archive.retention.behavior import IArchivalMetadata
+from archive.retention.behavior import KEY_FIELDS
 from archive.retention import metadata
 from archive.retention.api import due_brains
 from archive.retention.interfaces import IArchivalRecord
@@ -13,6 +16,7 @@ from plone import api
 from plone.protect import CheckAuthenticator
 from Products.Five import BrowserView
 from zExceptions import BadRequest
+from zope.i18n import translate
 
 # Law on Archives 33/2024: into the historical archive within 5 years after the current archive,
 # which a file enters within 1 year of the end of the year it was closed.
@@ -59,6 +63,25 @@ class ArchivistDesk(BrowserView):
     def disposal_section(self):
         section = api.portal.get().get("disposal")
         return section.absolute_url() if section is not None else None
+
+
+class CompletenessPage(BrowserView):
+    """@@archival-completeness: the completeness report for people (REST: @archival-completeness)."""
+
+    size = 100
+
+    def start(self):
+        try:
+            return max(int(self.request.form.get("b_start", 0) or 0), 0)
+        except ValueError:
+            return 0
+
+    def report(self):
+        return completeness.report(self.start(), self.size)
+
+    def label(self, key):
+        field = IArchivalMetadata[KEY_FIELDS[key]]
+        return translate(field.title, context=self.request)
 
 
 class DestructionRecord(BrowserView):
