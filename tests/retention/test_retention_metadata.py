@@ -72,3 +72,15 @@ class TestRetentionDemoData(ProvinceTestCase):
         catalog = api.portal.get_tool("portal_catalog")
         self.assertEqual(len(catalog(portal_type="Dossier")), 5)  # one made for destruction, destroyed
         self.assertEqual(len(catalog(disposal_date={"query": date.today(), "range": "max"})), 5)
+
+
+class TestScheduleChange(ProvinceTestCase):
+    def test_a_new_period_in_the_schedule_moves_the_indexed_disposal_date(self):
+        dossier = closed_dossier(self.portal, closed_on=at(2026, 1, 3))
+        catalog = api.portal.get_tool("portal_catalog")
+        self.assertEqual([b.UID for b in catalog(disposal_date=date(2037, 1, 1))], [dossier.UID()])
+        api.portal.set_registry_record("archive.retention.procedure_schedule", {PROCEDURE: "20"})
+        self.assertEqual([b.UID for b in catalog(disposal_date=date(2047, 1, 1))], [dossier.UID()])
+        api.portal.set_registry_record("archive.retention.procedure_schedule", {PROCEDURE: "permanent"})
+        self.assertEqual(len(catalog(disposal_date={"query": date(2100, 1, 1), "range": "max"})), 0)
+        self.assertEqual([b.UID for b in catalog(archival_retention="permanent")], [dossier.UID()])

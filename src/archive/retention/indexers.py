@@ -2,6 +2,7 @@
 from archive.retention import metadata
 from archive.retention import schedule
 from archive.retention.interfaces import IArchivalRecord
+from plone import api
 from plone.indexer import indexer
 
 
@@ -41,5 +42,14 @@ def reindex_after_edit(obj, event):
     obj.reindexObject(idxs=INDEXES)
 
 
-def as_schedule_text(retention):
-    return schedule.PERMANENT if retention == schedule.PERMANENT else str(retention)
+SCHEDULE_RECORDS = (schedule.PROCEDURE_SCHEDULE, schedule.LEGAL_DOCUMENT_SCHEDULE, schedule.DEFAULT_RETENTION)
+
+
+def schedule_changed(event):
+    """A changed schedule moves disposal dates: reindex them on every archival record (rare,
+    an administrator's act; one pass over the records, no object is modified)."""
+    if getattr(event.record, "__name__", None) not in SCHEDULE_RECORDS:
+        return
+    catalog = api.portal.get_tool("portal_catalog")
+    for brain in catalog.unrestrictedSearchResults(object_provides=IArchivalRecord.__identifier__):
+        brain._unrestrictedGetObject().reindexObject(idxs=INDEXES)
