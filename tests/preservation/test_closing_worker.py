@@ -2,27 +2,43 @@
 and a published legal document get a stored AIP that commons-ip2 finds VALID."""
 import tempfile
 import time
+from datetime import date
 
 import pytest
 import transaction
 from archive.preservation import closing
 from archive.preservation import store
+from helpers import AGENCY
 from helpers import RestTestCase
 from judge import validate
 from plone import api
 from plone.app.testing import SITE_OWNER_NAME
+from plone.namedfile.file import NamedBlobFile
 from plone.app.testing import SITE_OWNER_PASSWORD
 from preservation_builders import make_dossier
 from preservation_builders import make_legal_document
 from preservation_builders import publish
 
 
-def return_result(dossier):
+def return_result(portal, dossier):
+    """Take a dossier to 'returned': processing, an issued result, approval, hand-over."""
     workflow = api.portal.get_tool("portal_workflow")
-    for user, transition in (("reception", "start_processing"), ("leader", "finish"),
-                             ("reception", "return_result")):
+
+    def fire(user, obj, transition):
         with api.env.adopt_user(username=user):
-            workflow.doActionFor(dossier, transition)
+            workflow.doActionFor(obj, transition)
+
+    fire("reception", dossier, "start_processing")
+    with api.env.adopt_user(username="specialist"):
+        result = api.content.create(
+            container=portal.results[AGENCY], type="Result", id="kq-1", number_notation="12/GP-SXD",
+            result_type="Giấy phép xây dựng", signer="Lê Văn Lãnh", issue_date=date(2026, 5, 10),
+            dossier_code=dossier.dossier_code,
+            file=NamedBlobFile(b"%PDF-1.4\ngiay phep", filename="giay-phep.pdf", contentType="application/pdf"))
+    fire("leader", dossier, "finish")
+    fire("leader", result, "sign")
+    fire("reception", result, "issue")
+    fire("reception", dossier, "return_result")
     return api.content.get_state(dossier)
 
 
@@ -39,7 +55,7 @@ class TestClosingThroughTheWorker(RestTestCase):
         doc = make_legal_document(self.portal)
         transaction.commit()
         self.assertEqual(closing.pending(self.portal), 0)
-        self.assertEqual(return_result(dossier), "returned")
+        self.assertEqual(return_result(self.portal, dossier), "returned")
         publish(self.portal, doc)
         transaction.commit()
         self.assertEqual(closing.pending(self.portal), 2)
@@ -68,6 +84,8 @@ class TestClosingThroughTheWorker(RestTestCase):
             self.assertEqual(len(records), 1)
             record = records[0]
             self.assertEqual(record.state, store.STORED)
+            if item is dossier:  # the result issued for the dossier is packaged with it
+                self.assertIn("representations/rep1/data/giay-phep.pdf", [f["path"] for f in record.entries])
             with record.blob.open("r") as stream, tempfile.NamedTemporaryFile(suffix=".zip") as copy:
                 copy.write(stream.read())
                 copy.flush()
