@@ -1,5 +1,1 @@
 """The electronic archive of a provincial public administration service centre."""
-
-from archive import patches  # noqa: E402
-
-patches.apply()

@@ -33,11 +33,16 @@ from zExceptions import Unauthorized
 from zope.i18n import translate
 from ZPublisher.HTTPRequest import FileUpload
 
+from archive import patches
 from archive.config import registry_value
 from archive.i18n import _
 from archive.interfaces import IArchiveLayer
 
 logger = logging.getLogger(__name__)
+
+# The body limits below hold only if nothing reads a body during traversal (patches.py);
+# ZCML imports this module in every Zope process, so the patches are applied here.
+patches.apply()
 
 # Methods only WebDAV (and FTP-style access through Zope) answers.
 DAV_METHODS = frozenset(("PROPFIND", "PROPPATCH", "MKCOL", "LOCK", "UNLOCK", "MOVE", "COPY"))

@@ -1,7 +1,9 @@
 """Every adjustment of Plone or Zope internals, declared and logged (keep it short).
 
 Each patch says what it changes, why, and the version it was written against. `apply()`
-runs once when the package is imported (from archive/__init__.py) and logs each patch.
+runs once in every Zope process, when its ZCML loads archive.http_security (which depends
+on these patches), and logs each patch. It is not run on `import archive`: the CLI, the
+Celery workers and the exchange library stay free of Zope's imports.
 """
 import logging
 
