@@ -7,6 +7,7 @@ from datetime import datetime
 
 from Acquisition import aq_base
 from archive.browser import extension
+from archive.browser import payment
 from archive.content import clock
 from archive.content.types import DOSSIER_WORKFLOW
 from archive.content.types import components_in
@@ -118,6 +119,9 @@ class DossierView(BrowserView):
         if extension.may_extend(self.context):
             actions.append({"id": "extend", "title": self._t(_("label_extend_action", default="Apology and new appointment")),
                             "url": f"{base}/@@dossier-extend"})
+        if payment.may_record(self.context):
+            actions.append({"id": "payment", "title": self._t(_("label_fees_action", default="Fees and payments")),
+                            "url": f"{base}/@@dossier-payment"})
         return actions
 
     def extensions(self):

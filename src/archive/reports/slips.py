@@ -330,3 +330,35 @@ def register(rows, agency_name, centre_name, start, end):
                "Có kết quả", "Đã trả", "Trạng thái"), table or [("",) * 10], (8, 50, 40, 30, 30, 22, 22, 22, 20, 18), size=8)
     pdf.para(f"Tổng số hồ sơ: {len(rows)}")
     return pdf.output_bytes()
+
+
+def payment_notice(dossier, procedure, fee, payments, account, qr_payload, agency_name, centre_name):
+    """The fee notice of a dossier: what is due, what was paid (receipt numbers), and the VietQR
+    bank-transfer code for what remains (when the centre's account is configured)."""
+    pdf = Slip()
+    pdf.header_block(agency_name, centre_name)
+    pdf.heading("THÔNG BÁO PHÍ, LỆ PHÍ VÀ BIÊN LAI THU", f"Mã hồ sơ: {dossier.dossier_code}")
+    pdf.para(f"Người nộp: {dossier.applicant_name}")
+    pdf.para(f"Thủ tục: {procedure.title if procedure is not None else dossier.procedure_code}")
+    paid = sum(p["amount"] for p in payments)
+    pdf.para(f"Phí, lệ phí phải nộp: {_money(fee)}", bold=True)
+    rows = [(p["receipt_number"], _date(p["time"]), PAYMENT_METHODS.get(p["method"], p["method"]), _money(p["amount"]))
+            for p in payments]
+    if rows:
+        pdf.grid(("Số biên lai", "Thời gian", "Hình thức", "Số tiền"), rows, (55, 60, 30, 30))
+    pdf.para(f"Đã nộp: {_money(paid)}   Còn phải nộp: {_money(max(fee - paid, 0))}", bold=True)
+    if qr_payload and account:
+        pdf.para(f"Chuyển khoản: tài khoản {account[1]} ({account[2]}), mã ngân hàng {account[0]}, "
+                 f"nội dung {dossier.dossier_code}")
+        image = qrcode.make(qr_payload, box_size=8, border=2).get_image()
+        pdf.image(image, x=pdf.l_margin, y=pdf.get_y() + 2, w=40, h=40)
+        pdf.set_y(pdf.get_y() + 44)
+        pdf.para("Quét mã VietQR bằng ứng dụng ngân hàng để chuyển khoản.")
+    return pdf.output_bytes()
+
+
+PAYMENT_METHODS = {"cash": "Tiền mặt", "transfer": "Chuyển khoản", "vietqr": "VietQR"}
+
+
+def _money(amount):
+    return f"{int(amount):,} đồng".replace(",", ".")

@@ -1,0 +1,1 @@
+"""Fees of a procedure: the payments recorded on a dossier and the VietQR transfer code."""
