@@ -66,3 +66,16 @@ def validate(package):
                                f"{completed.stdout[-2000:]} {completed.stderr[-2000:]}")
         with open(found[0], encoding="utf-8") as stream:
             return Verdict(json.load(stream))
+
+
+def create_sip(sip_id, files, out_dir):
+    """A SIP made by another system: commons-ip2's own `create` (ZIP); returns its path."""
+    lib = ensure_installed()
+    completed = subprocess.run(
+        ["java", "-cp", f"{lib}/*", MAIN, "create", f"--sip-id={sip_id}", "-p", str(out_dir),
+         f"--representation-data={','.join(os.path.abspath(f) for f in files)}"],
+        capture_output=True, text=True, timeout=300, cwd=out_dir)
+    path = os.path.join(out_dir, f"{sip_id}.zip")
+    if not os.path.exists(path):
+        raise RuntimeError(f"commons-ip2 made no SIP (exit {completed.returncode}): {completed.stdout[-2000:]}")
+    return path

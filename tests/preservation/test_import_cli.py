@@ -14,6 +14,7 @@ from archive.preservation import store
 from helpers import RestTestCase
 from plone.app.testing import SITE_OWNER_NAME
 from plone.app.testing import SITE_OWNER_PASSWORD
+from judge import create_sip
 from preservation_builders import make_dossier
 
 ARCHIVE = os.path.join(os.path.dirname(sys.executable), "archive")
@@ -107,6 +108,20 @@ class TestPackageCommands(RestTestCase):
                            if n == f"{root}/METS.xml" else b)
         self.assertIn("OBJID", self.refused(no_objid, "no-objid.zip"))
         self.assertIn("not a ZIP", self.refused(b"PK nothing", "broken.zip"))
+
+    def test_a_sip_made_by_commons_ip2_imports(self):
+        source = os.path.join(self.tmp, "scan.txt")
+        with open(source, "wb") as stream:
+            stream.write("Biên bản bàn giao".encode())
+        path = create_sip("other-system-1", [source], self.tmp)
+        done = self.run_cli("import", path)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertIn("other-system-1", self.stored())
+        transaction.begin()
+        record = store.get("other-system-1", self.portal)
+        self.assertIn("representations/rep1/data/scan.txt", [entry["path"] for entry in record.entries])
+        self.assertEqual([event["type"] for event in record.events],
+                         ["message digest calculation", "validation", "ingestion"])
 
     def test_import_needs_the_permission(self):
         data = self.exported()
