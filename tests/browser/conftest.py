@@ -12,6 +12,7 @@ Chromium is Debian's (/usr/bin/chromium, `make system-deps`); Playwright's own b
 is never used. If the browser cannot start, the tests fail: they never skip.
 """
 import os
+import sys
 
 import pytest
 
@@ -19,8 +20,14 @@ import pytest
 DEMO_PASSWORD = "demo-officer-password-1"
 os.environ.setdefault("ARCHIVE_DEMO_PASSWORD", DEMO_PASSWORD)
 
-CHROMIUM = os.environ.get("ARCHIVE_CHROMIUM", "/usr/bin/chromium")
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+from site_process import compile_translations  # noqa: E402
+
+# The layers load translations from .mo files: compile them before any site is set up.
+compile_translations()
+
+CHROMIUM = os.environ.get("ARCHIVE_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = os.path.join(ROOT, "docs", "screenshots")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]

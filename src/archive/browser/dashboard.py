@@ -64,7 +64,7 @@ class Dashboard(BrowserView):
         params = dict(params)
         extra = statistics.FIGURE_FILTERS.get(figure, {})
         params.update(extra)
-        return api.portal.get()["dossiers"].absolute_url() + "/@@dossier-list?" + urlencode(params, doseq=True)
+        return api.portal.get().absolute_url() + "/@@dossier-list?" + urlencode(params, doseq=True)
 
     def cells(self, figures, params):
         result = []

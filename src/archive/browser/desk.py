@@ -45,7 +45,7 @@ class Desk(BrowserView):
             return
         self.user = api.user.get_current()
         self.functions = user_functions(self.user)
-        self.list_base = api.portal.get()["dossiers"].absolute_url() + "/@@dossier-list"
+        self.list_base = api.portal.get().absolute_url() + "/@@dossier-list"
 
     def __call__(self):
         self.update()

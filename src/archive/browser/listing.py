@@ -14,6 +14,7 @@ from archive.i18n import _
 from archive.reports import queries
 from archive.workflow.status import DOSSIER_STATE_CODES
 from plone import api
+from Products.CMFCore.interfaces import ISiteRoot
 from Products.CMFPlone.PloneBatch import Batch
 from Products.Five.browser import BrowserView
 from zope.i18n import translate
@@ -111,6 +112,11 @@ class DossierList(BrowserView):
 
     def t(self, msgid):
         return translate(msgid, domain="archive", context=self.request)
+
+    def heading(self):
+        if ISiteRoot.providedBy(self.context):
+            return self.t(_("list_title_all", default="Dossiers"))
+        return self.context.Title()
 
     def sort(self):
         sort_on = self.filters.get("sort_on") or "received"
