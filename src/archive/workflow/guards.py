@@ -19,7 +19,6 @@ from zope.globalrequest import getRequest
 from zope.i18n import translate
 
 REASON_REQUIRED = frozenset({"request_supplement", "refuse", "stop", "withdraw"})
-RESULT_WORKFLOW = "archive_result_workflow"
 
 
 def result_states(dossier):
