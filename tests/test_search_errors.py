@@ -95,6 +95,9 @@ class TestOnTheCatalog(SearchErrorsBase):
 
     def test_meaningful_queries_answer_what_they_mean(self):
         self.check_meaningful()
+        for service in ("@search", "@archive-search"):
+            answer = self.search(service, "Bích").json()
+            self.assertEqual((answer["engine"], answer.get("degraded", False)), ("catalog", False))
 
     def test_batching_that_cannot_be_read_is_400_naming_it(self):
         for name, value in (("b_size", "many"), ("b_size", "-1"), ("b_start", "x")):
@@ -148,6 +151,8 @@ class TestOnElasticsearch(SearchErrorsBase):
     def test_meaningful_queries_answer_what_they_mean(self):
         self.check_meaningful()
         # Answered by Elasticsearch, not the catalog: highlights mark the words found.
+        for service in ("@search", "@archive-search"):
+            self.assertEqual(self.search(service, "Bích OR Lan").json()["engine"], "elasticsearch")
         answer = self.search("@archive-search", '"Thị Bích" OR Lan').json()
         self.assertFalse(answer["degraded"])
         marked = " ".join(" ".join(v) for item in answer["items"] for v in item["highlights"].values())

@@ -171,7 +171,10 @@ class TestCatalogFallback(unittest.TestCase):
         up = self.archive_search("leader", "Bích").json()
         self.assertEqual(([item["@id"] for item in up["items"]], up["degraded"]), ([self.urls["bich"]], False))
         self.assertTrue(up["items"][0]["highlights"])  # Elasticsearch marks the words it found
-        self.assertNotIn("degraded", self.plain_search("leader", "Bích").json())
+        self.assertEqual(up["engine"], "elasticsearch")
+        plain = self.plain_search("leader", "Bích").json()
+        self.assertNotIn("degraded", plain)
+        self.assertEqual(plain["engine"], "elasticsearch")
         self.es.stop()
         try:
             # The fallback off (the default): the outage is reported, not hidden.
@@ -182,14 +185,14 @@ class TestCatalogFallback(unittest.TestCase):
             down = self.archive_search("leader", "Bích")
             self.assertEqual(down.status_code, 200, down.text[:500])
             down = down.json()
-            self.assertTrue(down["degraded"])
+            self.assertEqual((down["degraded"], down["engine"]), (True, "catalog"))
             self.assertEqual([item["@id"] for item in down["items"]], [self.urls["bich"]])
             self.assertEqual((down["items_total"], down["facets"], down["items"][0]["highlights"]), (1, {}, {}))
             both = self.archive_search("leader", "Bích OR Lan").json()
             self.assertEqual({item["@id"] for item in both["items"]}, set(self.urls.values()))
             plain = self.plain_search("leader", "Bích")
             self.assertEqual(plain.status_code, 200, plain.text[:500])
-            self.assertTrue(plain.json()["degraded"])
+            self.assertEqual((plain.json()["degraded"], plain.json()["engine"]), (True, "catalog"))
             self.assertEqual([item["@id"] for item in plain.json()["items"]], [self.urls["bich"]])
             # Restricted as the catalog restricts: another agency's officer and anonymous see nothing.
             for user in ("other_reception", None):

@@ -104,7 +104,8 @@ def integer_values(query, name):
 class SearchGet(Service):
     """@search with plone.restapi's request and response shapes, answered by Elasticsearch
     when it is configured and the query is one it can answer (full text over the indexed
-    archive types); otherwise by the catalog, as stock Plone does."""
+    archive types); otherwise by the catalog, as stock Plone does. The answer names its
+    `engine`, and says `degraded` when the catalog stood in for Elasticsearch."""
 
     def reply(self):
         query = unflatten_dotted_dict(self.request.form.copy())
@@ -119,9 +120,12 @@ class SearchGet(Service):
 
     def _catalog(self, query):
         try:
-            return SearchHandler(self.context, self.request).search(query)
+            answer = SearchHandler(self.context, self.request).search(query)
         except syntax.CATALOG_ERRORS as exc:
             raise syntax.syntax_error() from exc
+        if isinstance(answer, dict):
+            answer["engine"] = "catalog"
+        return answer
 
     def _search(self, query):
         settings = get_settings()
@@ -145,7 +149,9 @@ class SearchGet(Service):
             return {"error": {"type": "SearchUnavailable",
                               "message": f"The search index is unavailable: {exc}. Try again later."}}
         serializer = getMultiAdapter((results, self.request), ISerializeToJson)
-        return serializer(fullobjects=bool(query.get("fullobjects")))
+        answer = serializer(fullobjects=bool(query.get("fullobjects")))
+        answer["engine"] = "elasticsearch"
+        return answer
 
     def _elastic(self, query, settings):
         catalog = getToolByName(self.context, "portal_catalog")

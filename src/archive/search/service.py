@@ -4,7 +4,7 @@ Shared by the @archive-search REST endpoint and the site's search page. Results 
 always limited to the user's allowedRolesAndUsers and, unless the user may see inactive
 content, to the effective/expiry window. If Elasticsearch fails, `Unavailable` is raised,
 unless the site enables `archive.search.catalog_fallback`: then the catalog answers,
-restricted the same way, and the answer says it is degraded. A parameter that cannot be
+restricted the same way, and the answer says it is degraded. Every answer names its `engine`. A parameter that cannot be
 read (query syntax, batching, sorting) raises `BadParameter` naming it, whichever engine answers.
 """
 from AccessControl import getSecurityManager
@@ -63,7 +63,8 @@ def archive_search(site, form):
             "score": hit["score"],
             "highlights": hit["highlights"],
         })
-    return {"items": items, "items_total": parsed["total"], "facets": parsed["facets"], "degraded": False}
+    return {"items": items, "items_total": parsed["total"], "facets": parsed["facets"],
+            "engine": "elasticsearch", "degraded": False}
 
 
 def _catalog(site, params, degraded):
@@ -79,4 +80,5 @@ def _catalog(site, params, degraded):
         raise syntax.syntax_error() from exc
     items = [{"@id": b.getURL(), "@type": b.portal_type, "UID": b.UID, "title": b.Title,
               "review_state": b.review_state, "highlights": {}} for b in brains[start:start + size]]
-    return {"items": items, "items_total": len(brains), "facets": {}, "degraded": degraded}
+    return {"items": items, "items_total": len(brains), "facets": {}, "engine": "catalog",
+            "degraded": degraded}
