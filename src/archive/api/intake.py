@@ -17,6 +17,7 @@ import json
 
 import plone.protect.interfaces
 import transaction
+from Acquisition import aq_base
 from archive.content.correction import CORRECTABLE_FIELDS
 from archive.content.correction import correct_intake
 from archive.content.intake import COMPONENT_SHAPE
@@ -27,6 +28,7 @@ from archive.content.intake import UNKNOWN_KEY
 from archive.content.intake import intake_schema_fields
 from archive.content.intake import receive_dossier
 from archive.content.serialise import serialised_intake
+from archive.content.types import Dossier
 from archive.i18n import _
 from plone.dexterity.utils import createContent
 from plone.restapi.interfaces import IFieldDeserializer
@@ -64,7 +66,10 @@ def refused(request, error):
 def deserialise_fields(context, request, data, allowed):
     """Field values of a JSON object, deserialised as plone.restapi does for the Dossier schema."""
     known = dict(intake_schema_fields())
-    dummy = createContent("Dossier").__of__(context) if context.portal_type != "Dossier" else context
+    if isinstance(aq_base(context), Dossier):
+        dummy = context
+    else:  # a new dossier, wrapped in its future container as plone.restapi's add does
+        dummy = createContent("Dossier").__of__(context)
     values = {}
     for name, raw in data.items():
         if name not in allowed or name not in known:
