@@ -137,6 +137,10 @@ DEMO_USERS = (
 )
 
 
+# Who the reception assigns an agency's dossiers to (the demo specialist of Sở Xây dựng).
+DEMO_SPECIALISTS = {"000.00.12.H41": "chuyenvien"}
+
+
 def create_users(password):
     for user_id, fullname, groups in DEMO_USERS:
         if api.user.get(username=user_id) is None:
@@ -186,6 +190,7 @@ def create_dossiers(portal, rng, count=300):
             applicant_id=f"29{rng.randint(0, 99999999):08d}" if business else _citizen_id(rng),
             applicant_address=_address(rng), applicant_phone=f"09{rng.randint(10000000, 99999999)}",
             channel=rng.choice(("desk", "desk", "online", "post")), received=received,
+            assignee=DEMO_SPECIALISTS.get(agency),  # the desk's "assigned to me" queue
         )
         state = states[number % len(states)]
         result = None

@@ -43,7 +43,7 @@ class TestOfficerDesk(unittest.TestCase):
     def setUp(self):
         self.portal = self.layer["portal"]
         processing = sorted(_dossiers(self.portal, review_state="processing"), key=lambda d: d.dossier_code)
-        # As the intake assigns them: two dossiers to the demo specialist.
+        # As the intake assigns them: (at least) two dossiers to the demo specialist.
         self.assigned = processing[:2]
         for dossier in self.assigned:
             dossier.assignee = "chuyenvien"
@@ -108,12 +108,15 @@ class TestOfficerDesk(unittest.TestCase):
     def test_specialist_sees_what_is_assigned_to_him(self):
         page = self.open_as("chuyenvien")
         page.goto(self.site_url)
-        self.assertEqual(self.queue_count(page, "queue-assigned"), 2)
+        mine = sorted(d.dossier_code for d in _dossiers(self.portal, review_state="processing")
+                      if d.assignee == "chuyenvien")
+        self.assertGreaterEqual(len(mine), 2)
+        self.assertEqual(self.queue_count(page, "queue-assigned"), len(mine))
         # His own queue comes first.
         self.assertEqual(page.locator("#desk-queues a").first.get_attribute("id"), "queue-assigned")
         page.click("#queue-assigned")
         codes = page.eval_on_selector_all("#dossier-list tbody td:first-child a", "links => links.map(a => a.textContent)")
-        self.assertEqual(sorted(codes), sorted(d.dossier_code for d in self.assigned))
+        self.assertEqual(sorted(codes), mine)
 
     def test_dossier_list_filters_pages_and_exports(self):
         page = self.open_as("tiepnhan")
