@@ -82,6 +82,12 @@ class TestPackageCommands(RestTestCase):
         self.assertEqual(again.returncode, 1)
         self.assertIn("already stored", again.stderr)
 
+    def test_export_by_uid(self):
+        out = os.path.join(self.tmp, "by-uid.zip")
+        done = self.run_cli("export", self.dossier.UID(), out, user="archivist")
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertTrue(zipfile.is_zipfile(out))
+
     def test_export_refused_to_a_user_who_may_not_read(self):
         out = os.path.join(self.tmp, "no.zip")
         done = self.run_cli("export", "/".join(self.dossier.getPhysicalPath()[2:]), out, user="other_reception")
