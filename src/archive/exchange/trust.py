@@ -142,10 +142,13 @@ class TrustStore:
         fp = fingerprint(cert)
         return sorted(o for o, bucket in self._by_organ.items() if fp in bucket)
 
-    def verify(self, data, *, allow_sha1=False, limits=edxml.DEFAULT_LIMITS, now=None):
-        """Accept or refuse edXML bytes; returns AcceptedMessage or raises RefusedMessage."""
+    def verify(self, data, *, allow_sha1=False, legacy_c14n=False, limits=edxml.DEFAULT_LIMITS, now=None):
+        """Accept or refuse edXML bytes; returns AcceptedMessage or raises RefusedMessage.
+
+        `allow_sha1` and `legacy_c14n` are the site's algorithm policy (signing.verify).
+        """
         try:
-            verified = signing.verify(data, allow_sha1=allow_sha1, limits=limits)
+            verified = signing.verify(data, allow_sha1=allow_sha1, legacy_c14n=legacy_c14n, limits=limits)
             # Everything below reads the signed content only.
             msg = verified.read(limits)
         except RefusedMessage:

@@ -124,7 +124,7 @@ def _receive(data, settings):
     done = store.processed(digest)
     if done is not None:
         return {**dict(done), "duplicate": True}
-    accepted = messages.trust_store().verify(data, allow_sha1=settings.allow_sha1)
+    accepted = messages.trust_store().verify(data, allow_sha1=settings.allow_sha1, legacy_c14n=settings.legacy_c14n)
     msg = accepted.message
     if settings.organ_id not in edxml.receivers_of(msg):
         raise SiteRefusal(NOT_ADDRESSED, f"the message is addressed to {', '.join(edxml.receivers_of(msg))}, "

@@ -2,7 +2,8 @@
 
 Environment (wins, so one deployment file configures every instance):
 ARCHIVE_EXCHANGE_ORGAN_ID, ARCHIVE_EXCHANGE_KEY (PEM private key path),
-ARCHIVE_EXCHANGE_CERT (PEM certificate path), ARCHIVE_EXCHANGE_ALLOW_SHA1 (1/0).
+ARCHIVE_EXCHANGE_CERT (PEM certificate path), ARCHIVE_EXCHANGE_ALLOW_SHA1 (1/0),
+ARCHIVE_EXCHANGE_LEGACY_C14N (1/0: accept inclusive c14n 1.0 signatures, recorded as a weakness).
 Keys are never stored in the registry or the repository, only their paths.
 """
 import os
@@ -24,6 +25,7 @@ class ExchangeSettings:
     cert_path: str
     allow_sha1: bool
     broker_url: str
+    legacy_c14n: bool = False
 
     def signing_material(self):
         """(key PEM, certificate PEM) read from disk on each use so a renewed key takes effect."""
@@ -46,6 +48,7 @@ def _flag(value):
 def get_settings():
     env = os.environ
     allow = env.get("ARCHIVE_EXCHANGE_ALLOW_SHA1")
+    legacy = env.get("ARCHIVE_EXCHANGE_LEGACY_C14N")
     return ExchangeSettings(
         organ_id=env.get("ARCHIVE_EXCHANGE_ORGAN_ID") or _registry_value("archive.exchange.organ_id", "") or "",
         key_path=env.get("ARCHIVE_EXCHANGE_KEY") or _registry_value("archive.exchange.key_path", "") or "",
@@ -53,4 +56,5 @@ def get_settings():
         allow_sha1=_flag(allow) if allow is not None else bool(_registry_value("archive.exchange.allow_sha1", False)),
         # One broker for all the site's workers: the search settings own it.
         broker_url=search_settings().broker_url,
+        legacy_c14n=_flag(legacy) if legacy is not None else bool(_registry_value("archive.exchange.legacy_c14n", False)),
     )
