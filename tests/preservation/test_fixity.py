@@ -82,7 +82,20 @@ class TestFixity(ProvinceTestCase):
 
     def test_a_changed_stored_file_of_the_item_is_an_incident(self):
         component = self.dossier["component-1"]
-        component.sha256 = "0" * 64  # what intake recorded no longer matches the blob
+        with component.file.open("w") as stream:  # a byte of the stored file changes
+            stream.write(b"%PDF-1.4\nchanged")
         _checked, failures = fixity.check_all()
         self.assertEqual([(i["kind"], i["file"]) for i in failures[0]["incidents"]],
                          [("changed", "/".join(component.getPhysicalPath()))])
+
+    def test_a_record_without_kept_blobs_finds_the_files_through_their_objects(self):
+        self.record.sources = tuple({"path": s["path"], "sha256": s["sha256"]} for s in self.record.sources)
+        self.assertEqual(fixity.check_all(), (1, []))
+        changed, gone = self.dossier["component-1"], self.dossier["component-2"]
+        with changed.file.open("w") as stream:
+            stream.write(b"%PDF-1.4\nchanged")
+        gone_path = "/".join(gone.getPhysicalPath())
+        self.dossier._delObject("component-2", suppress_events=True)
+        _checked, failures = fixity.check_all()
+        self.assertEqual(sorted((i["kind"], i["file"]) for i in failures[0]["incidents"]),
+                         [("changed", "/".join(changed.getPhysicalPath())), ("missing", gone_path)])

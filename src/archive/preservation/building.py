@@ -43,7 +43,9 @@ def build_aip(obj):
     """Build the item's AIP into a blob and record it (in the current transaction), with
     the stored files it was built from, which fixity re-reads."""
     source = IPackageSource(obj)
-    sources = [{"path": path, "sha256": recorded} for path, _named, recorded in source.blobs()]
+    # The Blob of each stored file is kept with the record, so fixity re-reads it without
+    # loading the content objects (NamedBlobFile keeps it as ``_blob``).
+    sources = [{"path": path, "sha256": recorded, "blob": named._blob} for path, named, recorded in source.blobs()]
     spec = spec_for(obj, AIP)
     blob, written, sha256, size = store.new_blob(lambda stream: write_package(spec, stream))
     record = store.PackageRecord(

@@ -3,9 +3,12 @@ digests recorded when they were stored, and record a PREMIS fixity check event f
 
 A package is read once, whole, against its package-level SHA-256; only when that differs
 are its members digested one by one to name the changed files. Members missing from the
-ZIP and members nobody recorded are incidents too, and so is a stored file of the item
-that is gone or changed. An incident marks the package damaged, journals it, mails the
-archivists of the item's agency and of the province, and marks the item.
+ZIP and members nobody recorded are incidents too, and so is a stored file the package was
+built from that is gone or changed (compared with the digest recorded when it was stored).
+Those files are re-read through the Blobs kept with the package record, without loading
+the content objects (loading them was most of the time of a check). An incident marks the
+package damaged, journals it, mails the archivists of the item's agency and of the
+province, and marks the item.
 """
 import logging
 import os
@@ -20,7 +23,6 @@ from ZODB.POSException import POSKeyError
 from archive.audit import journal
 from archive.preservation import premis
 from archive.preservation import store
-from archive.preservation.sources import recorded_digest
 from archive.security import agency_group_id
 
 logger = logging.getLogger("archive.preservation.fixity")
@@ -73,10 +75,20 @@ def _open(opener):
         return None
 
 
+def _source_blob(site, source):
+    """The Blob of a stored file the package was built from: kept with the record, or for
+    records made before it was kept, found through the object at the recorded path."""
+    if "blob" in source:
+        return source["blob"]
+    obj = site.unrestrictedTraverse(source["path"], None)  # physical path, from the root
+    named = getattr(obj, "file", None) if obj is not None else None
+    return getattr(named, "_blob", None)
+
+
 def start_check(record, site, pool):
-    """Open the package and the item's stored files it was built from, and hand them to the
-    pool's threads to digest (hashlib and file reads release the GIL, so the cores digest
-    side by side); returns what ``finish_check`` needs. Opening happens here, in the ZODB
+    """Open the package and the stored files it was built from, and hand them to the pool's
+    threads to digest (hashlib and file reads release the GIL, so the cores digest side by
+    side); returns what ``finish_check`` needs. Opening happens here, in the ZODB
     connection's thread."""
     jobs, incidents = [], []
     stream = _open(lambda: record.blob.open("r"))
@@ -86,19 +98,18 @@ def start_check(record, site, pool):
         expected = {f"{record.objid}/{entry['path']}": entry["sha256"] for entry in record.entries}
         jobs.append((stream, pool.submit(_package_incidents, stream, record.objid, expected, record.sha256)))
     for source in record.sources:
-        obj = site.unrestrictedTraverse(source["path"], None)  # physical path, from the root
-        named = getattr(obj, "file", None) if obj is not None else None
-        stream = _open(named.open) if named is not None else None
+        blob = _source_blob(site, source)
+        stream = _open(lambda: blob.open("r")) if blob is not None else None
         if stream is None:
             incidents.append({"kind": "missing", "file": source["path"]})
             continue
-        jobs.append((stream, pool.submit(_file_incidents, stream, source["path"], recorded_digest(obj))))
+        jobs.append((stream, pool.submit(_file_incidents, stream, source["path"], source["sha256"])))
     return jobs, incidents
 
 
 def finish_check(started):
     """Incidents of a started check: the package's, then the item files' (each compared
-    with the digest its object records), then files that could not be opened."""
+    with the digest recorded when it was stored), then files that could not be opened."""
     jobs, incidents = started
     try:
         found = [incident for _stream, job in jobs for incident in job.result()]
@@ -151,8 +162,6 @@ def check(record):
 
 def record_check(record, incidents):
     """Record a check's PREMIS event; on incidents mark the package damaged and alert."""
-    site = api.portal.get()
-    obj = site.unrestrictedTraverse(record.path, None) if record.path else None
     outcome = "failure" if incidents else "success"
     detail = "; ".join(f"{i['kind']}: {i['file']}" for i in incidents) or "all digests match"
     event = premis.event("fixity check", outcome, detail, objects=[entry["path"] for entry in record.entries])
@@ -161,6 +170,7 @@ def record_check(record, incidents):
     if incidents:
         record.state = store.DAMAGED
         record.incidents.append({"time": event["datetime"], "incidents": incidents})
+        obj = api.portal.get().unrestrictedTraverse(record.path, None) if record.path else None
         alert(record, obj, incidents)
     return incidents
 

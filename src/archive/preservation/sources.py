@@ -21,11 +21,6 @@ def _source(obj, named_file, recorded):
                       expected_sha256=recorded)
 
 
-def recorded_digest(obj):
-    """The SHA-256 recorded when the object's file was stored (components, attachments, results)."""
-    return getattr(obj, "sha256", None) or getattr(obj, "file_sha256", None)
-
-
 class BaseSource:
     def __init__(self, context):
         self.context = context

@@ -32,7 +32,7 @@ STATES = (STORED, DAMAGED)
 class PackageRecord(Persistent):
     """A stored package: its blob, what it holds and what happened to it."""
 
-    sources = ()  # {"path", "sha256"} of the item's stored files when the package was built
+    sources = ()  # {"path", "sha256", "blob"} of the item's stored files when the package was built
 
     def __init__(self, objid, package_type, uid, path, title, entries, sha256, size, blob, created, sources=()):
         self.objid = objid
