@@ -97,10 +97,16 @@ def _jsonable(value):
 
 
 def describe(data):
-    """JSON-ready description of an edXML message (header fields and attachment list)."""
+    """JSON-ready description of an edXML message (header fields and attachment list).
+
+    What is shown is read from the message's exclusive canonical form (no comments), the
+    form a signature covers and receivers read; mixed content in a text field (a comment
+    splitting it, which that form would join) is refused rather than shown in part.
+    """
     root = edxml.safe_fromstring(data)
     signed = root.find(f".//{{{edxml.DS_NS}}}Signature") is not None
-    msg = edxml.read_tree(root)
+    edxml.check_text_fields(root)
+    msg = edxml.read_tree(edxml.safe_fromstring(signing.canonical(root)))
     header = dataclasses.asdict(msg)
     header.pop("attachments", None)
     header["from"] = header.pop("from_")

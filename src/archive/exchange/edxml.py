@@ -1017,17 +1017,8 @@ def _staff(el):
     )
 
 
-def _attachment_data(text, element, max_bytes, payloads):
-    data = payloads.get(text) if payloads and text else None
-    if data is None:
-        return decode_base64(text or "", element=element, max_bytes=max_bytes)
-    if len(data) > max_bytes:
-        raise _attachment_too_large(element, len(data), max_bytes)
-    return data
-
-
-def read_attachments(root, limits=DEFAULT_LIMITS, *, decode=True, payloads=None):
-    """Attachments in manifest order, with payloads strictly base64-decoded (or found in `payloads`)."""
+def read_attachments(root, limits=DEFAULT_LIMITS, *, decode=True):
+    """Attachments in manifest order, with payloads strictly base64-decoded."""
     manifest = child(child(child(root, "edXMLEnvelope"), "edXMLBody"), "edXMLManifest")
     by_cid = {text_of(a, "ContentId"): a for a in children(child(root, "AttachmentEncoded"), "Attachment")}
     result = []
@@ -1037,8 +1028,8 @@ def read_attachments(root, limits=DEFAULT_LIMITS, *, decode=True, payloads=None)
         enc = child(att, "ContentTransferEncoded")
         data = b""
         if decode:
-            data = _attachment_data(enc.text, f"AttachmentEncoded/Attachment[{cid}]/ContentTransferEncoded",
-                                    limits.max_attachment_bytes, payloads)
+            data = decode_base64(enc.text or "", element=f"AttachmentEncoded/Attachment[{cid}]/ContentTransferEncoded",
+                                 max_bytes=limits.max_attachment_bytes)
         result.append(
             Attachment(
                 name=text_of(ref, "AttachmentName") or text_of(att, "AttachmentName"),
@@ -1051,17 +1042,13 @@ def read_attachments(root, limits=DEFAULT_LIMITS, *, decode=True, payloads=None)
     return result
 
 
-def read_tree(root, limits=DEFAULT_LIMITS, *, decode_attachments=True, payloads=None):
-    """Validate a parsed tree and turn it into an EdocMessage or StatusMessage.
-
-    `payloads` ({text: bytes}) are attachments already decoded, for ContentTransferEncoded
-    elements whose text is a key.
-    """
+def read_tree(root, limits=DEFAULT_LIMITS, *, decode_attachments=True):
+    """Validate a parsed tree and turn it into an EdocMessage or StatusMessage."""
     with _child_index():  # reading asks for the children validate() has already indexed
-        return _read_tree(root, limits, decode_attachments, payloads)
+        return _read_tree(root, limits, decode_attachments)
 
 
-def _read_tree(root, limits, decode_attachments, payloads):
+def _read_tree(root, limits, decode_attachments):
     kind = validate(root, limits)
     header = child(child(root, "edXMLEnvelope"), "edXMLHeader")
     if kind == STATUS:
@@ -1136,7 +1123,7 @@ def _read_tree(root, limits, decode_attachments, payloads):
         response_for=[_response_for(rf) for rf in children(mh, "ResponseFor")],
         trace_headers=traces,
         bussiness=bussiness,
-        attachments=read_attachments(root, limits, decode=decode_attachments, payloads=payloads),
+        attachments=read_attachments(root, limits, decode=decode_attachments),
         document_id=text_of(mh, "DocumentId"),
     )
 

@@ -460,10 +460,7 @@ def verify(data, *, allow_sha1=False, legacy_c14n=False, limits=edxml.DEFAULT_LI
     """
     if isinstance(data, str):
         data = data.encode("utf-8")
-    try:
-        root = edxml.safe_fromstring(data, limits)
-    except ExchangeError:
-        raise
+    root = edxml.safe_fromstring(data, limits)
     if outside_root(root):
         _refuse(MALFORMED, "nodes outside the root element (processing instructions or comments): "
                            "the signature of URI=\"\" covers the whole document")
