@@ -70,6 +70,13 @@ def main():
     print(f"  ratio                        {preservation['fixity_vs_raw']} (target >= 0.7)")
     print(f"  read + SHA-256 of the files  {preservation['file_sha256_mb_s']} MB/s "
           f"(fixity is {preservation['fixity_vs_file_sha256']} of it)")
+    closing_n = os.environ.get("BENCH_CLOSING_N", "10000")
+    print(f"Closing: {closing_n} returned dossiers into the archive through Redis and the Celery worker ...",
+          flush=True)
+    closed = run_script(os.path.join(HERE, "bench_closing.py"), "BENCH_CLOSING", {"BENCH_CLOSING_N": closing_n})
+    print(f"  closed                       {closed['n']} dossiers ({closed['components']} components of "
+          f"{closed['component_kb']} KB and a result each, AIPs of {closed['package_kb']} KB) in {closed['close_s']} s")
+    print(f"  items/s                      {closed['items_per_s']}")
 
 
 if __name__ == "__main__":
