@@ -30,7 +30,8 @@ compile_translations()
 CHROMIUM = os.environ.get("ARCHIVE_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = os.path.join(ROOT, "docs", "screenshots")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--lang=vi-VN"]  # the browser's own widgets (date fields) in Vietnamese too
 
 
 @pytest.fixture(scope="session")
