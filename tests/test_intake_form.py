@@ -85,6 +85,7 @@ class TestIntakeForm(RestTestCase):
         self.assertIsNotNone(dossier.due)
         parts = [(c.title, c.kind, c.digitised, c.file.filename) for c in dossier.objectValues()]
         self.assertEqual(parts, [(REQUIRED[0], "original", True, "don.pdf"), (REQUIRED[1], "copy", False, "ban-ve.pdf")])
+        self.assertEqual({c.file.contentType for c in dossier.objectValues()}, {"application/pdf"})
         landing = session.get(answer.headers["Location"], timeout=30)
         self.assertIn("@@slip-receipt", landing.text)
 
