@@ -1,12 +1,31 @@
 """Catalog indexers of archival records: disposal date, closing date and retention."""
+import functools
+
 from archive.retention import metadata
 from archive.retention import schedule
 from archive.retention.interfaces import IArchivalRecord
 from plone import api
 from plone.indexer import indexer
+from Products.CMFCore.utils import getToolByName
+from zope.component.hooks import getSite
+from zope.component.hooks import site as site_hook
+
+
+def in_its_site(func):
+    """The catalog's queue is processed at commit, where a script or a test layer may have
+    unset the site already; the retention schedule lives in the site's registry, so the
+    indexers look it up from the item's own site rather than fail the commit."""
+    @functools.wraps(func)
+    def wrapper(obj):
+        if getSite() is not None:
+            return func(obj)
+        with site_hook(getToolByName(obj, "portal_url").getPortalObject()):
+            return func(obj)
+    return wrapper
 
 
 @indexer(IArchivalRecord)
+@in_its_site
 def disposal_date(obj):
     """First day the item may be destroyed; not indexed while open or when permanent."""
     found = metadata.disposal_date(obj)
@@ -16,6 +35,7 @@ def disposal_date(obj):
 
 
 @indexer(IArchivalRecord)
+@in_its_site
 def archival_closed(obj):
     closed = metadata.retention_and_closing(obj)[1]
     if closed is None:
@@ -24,6 +44,7 @@ def archival_closed(obj):
 
 
 @indexer(IArchivalRecord)
+@in_its_site
 def archival_retention(obj):
     retention = metadata.retention_and_closing(obj)[0]
     return str(retention) if retention is not None else None
