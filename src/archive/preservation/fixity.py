@@ -68,6 +68,15 @@ def _file_incidents(stream, label, recorded):
     return [] if _digest(stream) == recorded else [{"kind": "changed", "file": label}]
 
 
+def _check_streams(package, files):
+    """Incidents of a package's open files, in one worker thread: ``package`` is the
+    arguments of ``_package_incidents`` (or None), ``files`` those of ``_file_incidents``."""
+    found = _package_incidents(*package) if package is not None else []
+    for arguments in files:
+        found += _file_incidents(*arguments)
+    return found
+
+
 def _open(opener):
     try:
         return opener()
@@ -86,35 +95,36 @@ def _source_blob(site, source):
 
 
 def start_check(record, site, pool):
-    """Open the package and the stored files it was built from, and hand them to the pool's
-    threads to digest (hashlib and file reads release the GIL, so the cores digest side by
-    side); returns what ``finish_check`` needs. Opening happens here, in the ZODB
-    connection's thread."""
-    jobs, incidents = [], []
+    """Open the package and the stored files it was built from, and hand them together to
+    one of the pool's threads to digest (hashlib and file reads release the GIL, so the
+    cores digest packages side by side); returns what ``finish_check`` needs. Opening
+    happens here, in the ZODB connection's thread."""
+    package, files, incidents = None, [], []
     stream = _open(lambda: record.blob.open("r"))
     if stream is None:
         incidents.append({"kind": "missing", "file": f"{record.objid}.zip"})
     else:
         expected = {f"{record.objid}/{entry['path']}": entry["sha256"] for entry in record.entries}
-        jobs.append((stream, pool.submit(_package_incidents, stream, record.objid, expected, record.sha256)))
+        package = (stream, record.objid, expected, record.sha256)
     for source in record.sources:
         blob = _source_blob(site, source)
         stream = _open(lambda: blob.open("r")) if blob is not None else None
         if stream is None:
             incidents.append({"kind": "missing", "file": source["path"]})
             continue
-        jobs.append((stream, pool.submit(_file_incidents, stream, source["path"], source["sha256"])))
-    return jobs, incidents
+        files.append((stream, source["path"], source["sha256"]))
+    streams = ([package[0]] if package is not None else []) + [arguments[0] for arguments in files]
+    return streams, pool.submit(_check_streams, package, files), incidents
 
 
 def finish_check(started):
     """Incidents of a started check: the package's, then the item files' (each compared
     with the digest recorded when it was stored), then files that could not be opened."""
-    jobs, incidents = started
+    streams, job, incidents = started
     try:
-        found = [incident for _stream, job in jobs for incident in job.result()]
+        found = job.result()
     finally:
-        for stream, _job in jobs:
+        for stream in streams:
             stream.close()
     return found + incidents
 
