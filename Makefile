@@ -19,7 +19,7 @@ export ES_VERSION
 JUDGES_HOME ?= $(shell if [ "$$(id -u)" = 0 ]; then echo /opt/archive-cache/judges; else echo $(CURDIR)/.cache/judges; fi)
 export ARCHIVE_COMMONS_IP2_HOME := $(JUDGES_HOME)/commons-ip2-2.10.0
 
-.PHONY: start test install system-deps elasticsearch judges bench test-buildout test-wheel clean
+.PHONY: start start-full test install system-deps elasticsearch judges bench test-buildout test-wheel clean
 
 # --- installation -----------------------------------------------------------
 
@@ -73,6 +73,13 @@ start: install $(ADMIN_PASSWORD_FILE)
 	  echo "  Stop with Ctrl-C. Data stays in $(INSTANCE)/filestorage and $(INSTANCE)/blobstorage."; \
 	  echo ""; \
 	  exec $(BIN)/runwsgi $(INSTANCE)/etc/zope.ini
+
+# `make start` with the real search engine: Elasticsearch, Redis and a Celery worker on free
+# loopback ports, the index built from the site first, all stopped with the site (scripts/start_full.py).
+start-full: install elasticsearch $(ADMIN_PASSWORD_FILE)
+	@export ARCHIVE_ADMIN_PASSWORD="$$(cat $(ADMIN_PASSWORD_FILE))" ARCHIVE_DEMO_PASSWORD="$$(cat $(ADMIN_PASSWORD_FILE))"; \
+	  exec $(BIN)/python scripts/start_full.py $(INSTANCE) --host $(HOST) --port $(PORT) --site-id $(SITE_ID) \
+	    --password-file $(ADMIN_PASSWORD_FILE)
 
 # --- checking ---------------------------------------------------------------
 
