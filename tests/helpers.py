@@ -1,6 +1,7 @@
 """Small builders shared by the tests: an agency with officers, a procedure, a legal document;
 a base for tests that call the real WSGI app over HTTP."""
 import unittest
+from datetime import date
 
 import requests
 import transaction
@@ -56,6 +57,18 @@ def build_province(portal, commit=True):
                 api.group.add_user(groupname=group_id, username=user_id)
     if commit:
         transaction.commit()
+
+
+def issued_result_for(portal, dossier):
+    """An issued result of the dossier, which approving and returning it need (workflow guards)."""
+    from archive.content.results import create_result
+
+    result = create_result(portal.results[dossier.agency_code], dossier_code=dossier.dossier_code,
+                           number_notation="1/GP", result_type="Giấy phép", signer="Lê Văn Lãnh",
+                           issue_date=date(2026, 5, 10))
+    for transition in ("sign", "issue"):
+        api.content.transition(obj=result, transition=transition)
+    return result
 
 
 def dossier_fields(**overrides):

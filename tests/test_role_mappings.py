@@ -10,6 +10,7 @@ from Products.DCWorkflow import utils
 from helpers import AGENCY
 from helpers import ProvinceTestCase
 from helpers import dossier_fields
+from helpers import issued_result_for
 
 
 class TestRoleMappings(ProvinceTestCase):
@@ -39,6 +40,8 @@ class TestRoleMappings(ProvinceTestCase):
     def test_states_still_set_the_roles_they_declare(self):
         wf = api.portal.get_tool("portal_workflow").getWorkflowsFor(self.dossier)[0]
         for state in ("processing", "finished"):
+            if state == "finished":
+                issued_result_for(self.portal, self.dossier)
             api.content.transition(self.dossier, to_state=state)
             declared = wf.states[state].permission_roles
             for permission, roles in declared.items():
