@@ -63,19 +63,22 @@ class SendPost(ExchangeService):
 
     def reply(self):
         _no_csrf(self.request)
+        return self.send(self.body())
+
+    def send(self, body):
+        """Send as `body` asks (None: not a JSON object); the send form calls this too."""
         # Before anything else: an item the officer may not read is answered as a missing one,
         # whatever the body, the settings or the item's state.
         if not can_see(self.context):
             sending.refused(self.context, None, {"type": "Unseen", "message": "the officer may not see the item"})
             refuse_unseen(self.context)
-        answer = self._send()
+        answer = self._send(body)
         status = self.request.response.getStatus()
         if status >= 400:
             sending.refused(self.context, status, answer.get("error", {}))
         return answer
 
-    def _send(self):
-        body = self.body()
+    def _send(self, body):
         if body is None:
             return self.error(400, "BadRequest", "the body must be a JSON object", field="to")
         settings = get_settings()
@@ -177,10 +180,13 @@ class StatusPost(ExchangeService):
 
     def reply(self):
         _no_csrf(self.request)
+        return self.answer(self.body())
+
+    def answer(self, body):
+        """Queue the status `body` asks for (None: not a JSON object); the inbox page calls this too."""
         if not can_see(self.context):
             sending.refused(self.context, None, {"type": "Unseen", "message": "the officer may not see the item"})
             refuse_unseen(self.context)
-        body = self.body()
         if body is None:
             return self.error(400, "BadRequest", "the body must be a JSON object", field="code")
         code = body.get("code")
