@@ -112,6 +112,21 @@ class TestStartFull(unittest.TestCase):
         self.assertEqual(answer.json()["engine"], "elasticsearch")
         self.assertGreater(answer.json()["items_total"], 0, answer.text[:500])
 
+        # The worker reaches the site on its PORT: an edit made now is found through it.
+        item = answer.json()["items"][0]["@id"]
+        edited = requests.patch(item, json={"title": "Quyết định kiểm tra zqxstartfull"}, auth=("admin", PASSWORD),
+                                headers={"Accept": "application/json"}, timeout=60)
+        self.assertEqual(edited.status_code, 204, edited.text[:500])
+        deadline, found = time.monotonic() + 60, 0
+        while not found and time.monotonic() < deadline:
+            time.sleep(0.5)
+            again = requests.get(f"http://127.0.0.1:{self.port}/Plone/@archive-search",
+                                 params={"SearchableText": "zqxstartfull"}, auth=("admin", PASSWORD),
+                                 headers={"Accept": "application/json"}, timeout=60).json()
+            found = again["items_total"]
+        self.assertEqual(found, 1, self.output())
+        print(f"\nan edit was found through the worker after {60 - (deadline - time.monotonic()):.1f}s")
+
         processes = descendants(self.process.pid)
         commands = " | ".join(processes.values())
         self.assertIn("redis-server", commands)
