@@ -16,6 +16,7 @@ from archive.search.query import MissingSecurityFilter
 from archive.search.query import RESCORE_WINDOW
 from archive.search.query import build_query
 from archive.search.query import parse_response
+from archive.search.query import standing_clauses
 from archive.search.query import text_query
 
 
@@ -132,10 +133,11 @@ def test_relevance_ranking_scores_the_best_matches_with_the_costly_clauses():
     body = build_query({"SearchableText": "thành phố Vinh"}, ["Manager"])
     ranking = text_query("thành phố Vinh")["bool"]
     # Every match is found and scored by its folded words; the exact-diacritics tier,
-    # exact words and phrase clauses score the best RESCORE_WINDOW again.
+    # exact words and phrase clauses score the best RESCORE_WINDOW again, with their standing.
     assert body["query"]["bool"]["must"] == ranking["must"]
     assert body["rescore"] == {"window_size": RESCORE_WINDOW, "query": {
-        "rescore_query": {"bool": {"should": ranking["should"]}}, "query_weight": 1, "rescore_query_weight": 1}}
+        "rescore_query": {"bool": {"should": ranking["should"] + standing_clauses()}},
+        "query_weight": 1, "rescore_query_weight": 1}}
     assert body["sort"] == [{"_score": {"order": "desc"}}]
     # Any other order keeps the whole ranking query (a rescore cannot be sorted otherwise).
     body = build_query({"SearchableText": "thành phố Vinh", "sort_on": "created"}, ["Manager"])

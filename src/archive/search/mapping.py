@@ -9,12 +9,13 @@ exact-diacritic matches first.
 
 import re
 
+from archive.search.citation import citation_keys
 from archive.search.folding import fold
 from archive.search.folding import normalize
 
 
 # Bump when the mapping changes; a new versioned index is then built and swapped in.
-MAPPING_VERSION = 1
+MAPPING_VERSION = 2
 
 # Full-text fields, each with a ``<name>_folded`` twin.
 TEXT_FIELDS = ("title", "description", "text")
@@ -31,9 +32,11 @@ KEYWORD_FIELDS = (
     "result_code",
     "legal_codes",
     "title_sort",
+    "citations",
+    "effect_status",
 )
 
-DATE_FIELDS = ("created", "modified", "effective", "expires")
+DATE_FIELDS = ("created", "modified", "effective", "expires", "issued")
 
 INTEGER_FIELDS = ("year",)
 
@@ -130,7 +133,7 @@ def build_document(values):
     """
     doc = {}
     for key, value in values.items():
-        if value is None or key.endswith("_folded") or key == "title_sort":
+        if value is None or key.endswith("_folded") or key in ("title_sort", "citations"):
             continue
         if key in TEXT_FIELDS:
             text = normalize(value if isinstance(value, str) else " ".join(_as_list(value)))
@@ -145,4 +148,10 @@ def build_document(values):
         else:
             doc[key] = value
     doc["title_sort"] = title_sort_key(doc.get("title", ""))
+    # Citation keys (see archive.search.citation) of the item's own numbers and its title's.
+    citations = []
+    for source in [*doc.get("legal_codes", []), doc.get("title", "")]:
+        citations.extend(key for key in citation_keys(source) if key not in citations)
+    if citations:
+        doc["citations"] = citations
     return doc

@@ -7,6 +7,7 @@ inactive content, on the effective/expires window.
 
 from archive.i18n import _
 from archive.search import syntax
+from archive.search.citation import citation_keys
 from archive.search.folding import fold
 from archive.search.folding import normalize
 from archive.search.syntax import BadParameter
@@ -67,6 +68,27 @@ EXACT_TIER = 1000.0
 PHRASE_TIER = 10 * EXACT_TIER
 PHRASE_BOOST = 2.0
 PHRASE_SLOP = 1
+# Every word found (folded, across fields): above any item missing a word or matching a
+# word only with a typo. Below EXACT_TIER, which comes on top for the accents typed.
+STRICT_TIER = EXACT_TIER
+# Relaxed matches: one word of the query may carry a typo (in the title or description: one
+# edit, two from seven letters on, none below three letters), or a query of four words or
+# more (a Vietnamese word is one syllable: three are often one name) may miss one word.
+# Typos are looked for in queries of up to MAX_TOLERANT_WORDS words (one clause per word).
+RELAXED_MIN_WORDS = 4
+MIN_FUZZY_LENGTH = 3
+MAX_TOLERANT_WORDS = 8
+FUZZINESS = "AUTO:3,7"
+FUZZY_FIELDS = ("title", "description")
+MAX_EXPANSIONS = 20
+# An item whose own number is cited ranks above everything else.
+CITATION_TIER = 10 * PHRASE_TIER
+# Standing: a legal document in force gets IN_FORCE_BONUS (above one expired, replaced or
+# not yet in force that matches as well), and every item up to DATE_BONUS for being recent
+# (half of it at DATE_PIVOT of age): equally relevant items come newest first.
+IN_FORCE_BONUS = 50.0
+DATE_BONUS = 1.0
+DATE_PIVOT = "730d"
 
 HIGHLIGHT_TAGS = ("<mark>", "</mark>")
 
@@ -184,18 +206,57 @@ def active_filters(now="now/m"):
     ]
 
 
-def text_query(searchable_text):
-    """Match on the folded fields (all words required) and boost exact-diacritic matches.
+def _word_clause(word, fuzzy=False):
+    """One folded word in any text field; with ``fuzzy``, in the title or description with one
+    typo allowed (two in long words), or as written in the text (attachments are long: no
+    fuzzy expansion there)."""
+    if not fuzzy:
+        return {"multi_match": {"query": word, "fields": _folded_fields(), "operator": "and"}}
+    return {"dis_max": {"queries": [
+        {"multi_match": {"query": word, "fields": [f"{name}_folded^{TEXT_BOOSTS[name]}" for name in FUZZY_FIELDS],
+                         "operator": "and", "fuzziness": FUZZINESS, "prefix_length": 1,
+                         "max_expansions": MAX_EXPANSIONS}},
+        {"match": {"text_folded": {"query": word, "operator": "and", "boost": TEXT_BOOSTS["text"]}}},
+    ]}}
+
+
+def relaxed_clause(words):
+    """Items with every word but one typo (one word matched fuzzily, the others as they are),
+    or, for RELAXED_MIN_WORDS words or more, every word but one. None when neither applies."""
+    exact = [_word_clause(word) for word in words]
+    ways = []
+    if len(words) <= MAX_TOLERANT_WORDS:
+        for position, word in enumerate(words):
+            if len(word) < MIN_FUZZY_LENGTH:
+                continue
+            others = exact[:position] + exact[position + 1:]
+            ways.append({"bool": {"must": [_word_clause(word, fuzzy=True), *others]}})
+    if len(words) >= RELAXED_MIN_WORDS:
+        ways.append({"bool": {"should": exact, "minimum_should_match": len(words) - 1}})
+    if not ways:
+        return None
+    return {"bool": {"should": ways, "minimum_should_match": 1}}
+
+
+def citation_clause(keys):
+    """Items whose own number is one of the citation ``keys`` (see archive.search.citation)."""
+    return {"constant_score": {"filter": {"terms": {"citations": list(keys)}}, "boost": CITATION_TIER}}
+
+
+def text_query(searchable_text, citations=()):
+    """Match on the folded fields and boost exact-diacritic matches.
 
     ``quyet dinh`` and ``quyết định`` find the same documents; with accents
     typed, documents spelled exactly so rank above those matching only once
     folded (``quyệt``).  Words found together rank above all of these (PHRASE_TIER).
+    Items with every word (STRICT_TIER) rank above those missing one word of four or
+    more, or with a typo in a word (the "relaxed" matches, scored on their words alone);
+    an item cited by number (``citations``, keys of archive.search.citation) ranks first.
     """
     exact = normalize(searchable_text).strip()
     folded = fold(exact)
     if not folded.strip():
         return None
-    folded_fields = [f"{name}_folded^{boost}" for name, boost in TEXT_BOOSTS.items()]
     exact_fields = [f"{name}^{boost}" for name, boost in TEXT_BOOSTS.items()]
     together = []
     if len(folded.split()) > 1:
@@ -203,18 +264,17 @@ def text_query(searchable_text):
             "filter": {"multi_match": {"query": folded, "fields": [f"{name}_folded" for name in TEXT_BOOSTS],
                                        "type": "phrase", "slop": PHRASE_SLOP}},
             "boost": PHRASE_TIER}})
+    strict = {"multi_match": {"query": folded, "fields": _folded_fields(), "type": "cross_fields",
+                              "operator": "and"}}
+    matches = [strict, {"constant_score": {"filter": strict, "boost": STRICT_TIER}}]
+    relaxed = relaxed_clause(folded.split())
+    if relaxed:
+        matches.append(relaxed)
+    if citations:
+        matches.append(citation_clause(citations))
     return {
         "bool": {
-            "must": [
-                {
-                    "multi_match": {
-                        "query": folded,
-                        "fields": folded_fields,
-                        "type": "cross_fields",
-                        "operator": "and",
-                    }
-                }
-            ],
+            "must": [{"bool": {"should": matches, "minimum_should_match": 1}}],
             "should": [
                 {
                     "constant_score": {
@@ -286,17 +346,20 @@ def _node_query(node):
                             "operator": "and"}}
 
 
-def search_query(tree):
+def search_query(tree, citations=()):
     """The text query for a parsed query: `text_query` for plain words; otherwise phrases,
     alternatives, exclusions and wildcards as asked, on the folded fields, with the words
     typed (accents included) ranking higher where they match exactly."""
     words = " ".join(syntax.positive_terms(tree))
     if syntax.is_plain(tree):
-        return text_query(words)
+        return text_query(words, citations)
     exact_fields = [f"{name}^{boost}" for name, boost in TEXT_BOOSTS.items()]
+    must = _node_query(tree)
+    if citations:
+        must = {"bool": {"should": [must, citation_clause(citations)], "minimum_should_match": 1}}
     return {
         "bool": {
-            "must": [_node_query(tree)],
+            "must": [must],
             "should": [{"multi_match": {"query": normalize(words), "fields": exact_fields, "type": "cross_fields",
                                         "operator": "or", "boost": EXACT_BOOST}}],
         }
@@ -312,6 +375,16 @@ def highlight_query(searchable_text):
         should.append({"match": {f"{name}_folded": folded}})
         should.append({"match": {name: exact}})
     return {"bool": {"should": should}}
+
+
+def standing_clauses():
+    """Score for standing (in force, recent), added to relevance; see IN_FORCE_BONUS."""
+    return [
+        {"constant_score": {"filter": {"bool": {"filter": [{"term": {"portal_type": "LegalDocument"}},
+                                                           {"term": {"effect_status": "in_force"}}]}},
+                            "boost": IN_FORCE_BONUS}},
+        {"distance_feature": {"field": "issued", "origin": "now/d", "pivot": DATE_PIVOT, "boost": DATE_BONUS}},
+    ]
 
 
 # Best first by relevance, ties by UID (a stable order for paging).
@@ -445,7 +518,7 @@ def build_query(
     if isinstance(searchable, (list, tuple)):
         searchable = " ".join(str(v) for v in searchable if v)
     tree = syntax.parse(searchable)
-    text = search_query(tree) if tree is not None else None
+    text = search_query(tree, citation_keys(searchable)) if tree is not None else None
 
     query = {"bool": {"filter": base_filters}}
     sort = _sort(params, bool(text))
@@ -459,7 +532,7 @@ def build_query(
         # besides the score with a rescore, so ties keep the index's order.
         query["bool"]["must"] = text["bool"]["must"]
         rescore = {"window_size": RESCORE_WINDOW,
-                   "query": {"rescore_query": {"bool": {"should": text["bool"]["should"]}},
+                   "query": {"rescore_query": {"bool": {"should": text["bool"]["should"] + standing_clauses()}},
                              "query_weight": 1, "rescore_query_weight": 1}}
         sort = [{"_score": {"order": "desc"}}]
     elif text:
