@@ -3,6 +3,7 @@ import unittest
 from collections import Counter
 
 from archive.testing import ARCHIVE_DEMO_INTEGRATION_TESTING
+from archive.workflow.payment import amount_due
 from archive.workflow.status import DOSSIER_STATE_CODES
 from plone import api
 
@@ -48,6 +49,14 @@ class TestDemoData(unittest.TestCase):
         dossier = brain._unrestrictedGetObject()
         self.assertEqual(dossier.status_code, 5)
         self.assertIsNone(dossier.supplement_requests[-1]["resumed"])
+
+    def test_fee_requested_in_status_6(self):
+        brains = self.catalog.unrestrictedSearchResults(portal_type="Dossier", review_state="payment_requested")
+        for brain in brains:
+            dossier = brain._unrestrictedGetObject()
+            self.assertEqual(dossier.status_code, 6)
+            self.assertGreater(amount_due(dossier), 0)  # only a procedure with a fee is asked for one
+        self.assertGreater(len(brains), 0)
 
     def test_legal_documents_linked_and_statuses_computed(self):
         statuses = Counter(b.effect_status for b in self.catalog.unrestrictedSearchResults(portal_type="LegalDocument"))

@@ -51,6 +51,20 @@ class TestInstall(unittest.TestCase):
         setup.setLastVersionForProfile("archive:default", "1000")
         self.assertIn("1001", [step["dest"][0] for step in setup.listUpgrades("archive:default")])
         setup.upgradeProfile("archive:default")
-        self.assertEqual(setup.getLastVersionForProfile("archive:default"), ("1001",))
+        self.assertEqual(setup.getLastVersionForProfile("archive:default"), ("1002",))
         self.assertIn("register_received", workflow.transitions.objectIds())
         self.assertEqual(set(workflow.states["draft"].transitions), {"sign", "register_received"})
+
+    def test_upgrade_to_1002_adds_the_fee_step(self):
+        setup = api.portal.get_tool("portal_setup")
+        workflow = api.portal.get_tool("portal_workflow")["archive_dossier_workflow"]
+        # A site at 1001: no payment_requested state yet.
+        workflow.transitions.manage_delObjects(["request_payment", "confirm_payment"])
+        workflow.states.manage_delObjects(["payment_requested"])
+        workflow.states["processing"].transitions = ("request_supplement", "finish", "stop", "withdraw")
+        setup.setLastVersionForProfile("archive:default", "1001")
+        self.assertEqual([step["dest"][0] for step in setup.listUpgrades("archive:default")], ["1002"])
+        setup.upgradeProfile("archive:default")
+        self.assertEqual(setup.getLastVersionForProfile("archive:default"), ("1002",))
+        self.assertIn("payment_requested", workflow.states.objectIds())
+        self.assertIn("request_payment", workflow.states["processing"].transitions)

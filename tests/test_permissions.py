@@ -14,6 +14,7 @@ from plone.app.testing import TEST_USER_ID
 from helpers import AGENCY
 from helpers import build_province
 from helpers import dossier_fields
+from helpers import PROCEDURE
 
 STAFF = {"reception", "specialist", "leader", "archivist", "auditor"}
 OUTSIDERS = {"exchange", "other_reception", "other_leader", "citizen", "drafter", "reviewer", "approver"}
@@ -21,14 +22,17 @@ OUTSIDERS = {"exchange", "other_reception", "other_leader", "citizen", "drafter"
 # state -> user -> transitions the user may fire
 DOSSIER_TRANSITIONS = {
     "received": {"reception": {"start_processing", "refuse", "withdraw"}},
-    "processing": {"reception": {"withdraw"}, "specialist": {"request_supplement"},
+    "processing": {"reception": {"withdraw", "request_payment"}, "specialist": {"request_supplement", "request_payment"},
                    "leader": {"request_supplement", "finish", "stop"}},
     "supplement_requested": {"reception": {"resume", "withdraw"}, "specialist": {"resume"}, "leader": {"stop"}},
+    "payment_requested": {"reception": {"confirm_payment", "withdraw"}, "specialist": {"confirm_payment"},
+                          "leader": {"stop"}},
     "finished": {"reception": {"return_result"}},
     "returned": {}, "refused": {}, "withdrawn": {}, "stopped": {},
 }
 DOSSIER_EDITORS = {
     "received": {"reception"}, "processing": {"specialist"}, "supplement_requested": {"reception", "specialist"},
+    "payment_requested": {"specialist"},
 }
 
 
@@ -41,6 +45,7 @@ class TestDossierMatrix(unittest.TestCase):
         self.workflow = api.portal.get_tool("portal_workflow")
         self.dossiers = {}
         setRoles(self.portal, TEST_USER_ID, ["Manager"])
+        self.portal.procedures[PROCEDURE].fee = 150000  # "request the fee payment" needs a fee to request
         for state, path in STATE_PATHS.items():
             if state == "resumed":
                 continue

@@ -47,7 +47,7 @@ class TestStartAgain(unittest.TestCase):
                        check=True, capture_output=True, timeout=300)
 
         again = self.create("second-password")
-        self.assertIn("Site Plone exists: reusing its data, the archive's profile upgraded to 1001", again)
+        self.assertIn("Site Plone exists: reusing its data, the archive's profile upgraded to 1002", again)
         self.assertIn("Site Plone exists: reusing its data\n", self.create("second-password"))
 
         self.site.start()

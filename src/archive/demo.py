@@ -73,6 +73,7 @@ STATE_PATHS = {
     "processing": ("start_processing",),
     "supplement_requested": ("start_processing", "request_supplement"),
     "resumed": ("start_processing", "request_supplement", "resume"),
+    "payment_requested": ("start_processing", "request_payment"),  # only for a procedure with a fee
     "finished": ("start_processing", "finish"),
     "returned": ("start_processing", "finish", "return_result"),
     "withdrawn": ("withdraw",),
@@ -175,7 +176,11 @@ def create_dossiers(portal, rng, count=300):
     dossiers = []
     results = []
     for number in range(count):
-        code, name, _sector, agency, _days, _fee, _rt = PROCEDURES[number % len(PROCEDURES)]
+        state = states[number % len(states)]
+        index = number % len(PROCEDURES)
+        while "request_payment" in STATE_PATHS[state] and not PROCEDURES[index][5]:
+            index = (index + 1) % len(PROCEDURES)  # a fee is requested only where the procedure has one
+        code, name, _sector, agency, _days, _fee, _rt = PROCEDURES[index]
         business = code.startswith("2.00") and "doanh nghiệp" in name
         applicant = rng.choice(COMPANIES) if business else _person(rng)
         received = today - timedelta(days=rng.randint(0, 120), hours=rng.randint(0, 6), minutes=rng.randint(0, 59))
@@ -192,7 +197,6 @@ def create_dossiers(portal, rng, count=300):
             channel=rng.choice(("desk", "desk", "online", "post")), received=received,
             assignee=DEMO_SPECIALISTS.get(agency),  # the desk's "assigned to me" queue
         )
-        state = states[number % len(states)]
         result = None
         for transition in STATE_PATHS[state]:
             if transition == "finish":  # a leader approves a result: it exists first, issued if it is returned

@@ -5,6 +5,7 @@ from archive.fees import payments
 from archive.fees import vietqr
 from archive.i18n import _
 from archive.reports import slips
+from archive.workflow.payment import amount_due
 from plone import api
 from plone.protect import CheckAuthenticator
 from Products.Five.browser import BrowserView
@@ -31,6 +32,16 @@ def qr_payload(dossier):
 class PaymentForm(BrowserView):
     def _t(self, message):
         return translate(message, domain="archive", context=self.request)
+
+    def confirm_url(self):
+        """The form of "payment received" when the dossier waits for its fee (portal status 6), the
+        payments cover it and the user may fire it; None otherwise."""
+        if api.content.get_state(self.context) != "payment_requested" or amount_due(self.context) > 0:
+            return None
+        workflow = api.portal.get_tool("portal_workflow")
+        if "confirm_payment" not in {t["id"] for t in workflow.getTransitionsFor(self.context)}:
+            return None
+        return f"{self.context.absolute_url()}/@@dossier-transition?transition=confirm_payment"
 
     def methods(self):
         return [{"id": m, "title": self._t(t)} for m, t in METHOD_TITLES.items()]
@@ -65,7 +76,8 @@ class PaymentForm(BrowserView):
                 return self.index()
             api.portal.show_message(self._t(_("msg_payment_recorded", default="Payment recorded: receipt ${number}.",
                                               mapping={"number": entry["receipt_number"]})), request=self.request)
-            self.request.response.redirect(self.context.absolute_url())
+            # The fee is covered on a dossier that waits for it: the next step is "payment received".
+            self.request.response.redirect(self.confirm_url() or self.context.absolute_url())
             return ""
         return self.index()
 

@@ -10,9 +10,13 @@ tell the officer beforehand.
 - "approve and finish" needs a result that is not revoked;
 - the transitions the law wants a reason for (supplement request, refusal, stop,
   withdrawal) need a comment; a supplement request may give its reason as the list of
-  missing components instead.
+  missing components instead;
+- "payment received" needs recorded payments that cover the procedure's fee (the message
+  says how much is still to pay); "request the fee payment" needs a fee not yet covered
+  (archive.workflow.payment, also the transition's guard expression, which hides it).
 """
 from archive.i18n import _
+from archive.workflow.payment import amount_due
 from plone import api
 from zExceptions import BadRequest
 from zope.globalrequest import getRequest
@@ -53,6 +57,15 @@ def missing(dossier, transition, comment="", missing_components=()):
         if not [state for state in result_states(dossier) if state != "revoked"]:
             return _("guard_finish_needs_result",
                      default="Approving needs a result: add the result of this dossier first.")
+    if transition == "confirm_payment":
+        due = amount_due(dossier)
+        if due > 0:
+            return _("guard_payment_not_covered",
+                     default="The payments recorded do not cover the fee yet: ${amount} VND still to pay.",
+                     mapping={"amount": f"{due:,}".replace(",", ".")})
+    if transition == "request_payment" and amount_due(dossier) <= 0:
+        return _("guard_payment_nothing_due",
+                 default="Nothing to pay: the procedure has no fee, or the payments recorded cover it.")
     return None
 
 

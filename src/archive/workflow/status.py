@@ -7,6 +7,7 @@ DOSSIER_STATE_CODES = {
     "refused": 3,
     "processing": 4,
     "supplement_requested": 5,
+    "payment_requested": 6,
     "withdrawn": 7,
     "stopped": 8,
     "finished": 9,
