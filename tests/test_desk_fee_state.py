@@ -57,6 +57,10 @@ class TestFeeState(VietnameseRestTestCase):
         self.assertEqual((dossier["review_state"], dossier["status_code"]), ("payment_requested", 6))
         self.assertEqual(self.transitions("reception"), {"confirm_payment", "withdraw"})
 
+        page = self.browser("reception").get(self.page, timeout=30).text
+        self.assertIn("Yêu cầu thực hiện nghĩa vụ tài chính", page)  # the state, in Vietnamese
+        self.assertNotIn("Financial obligation requested", page)
+
         early = self.fire("confirm_payment", "reception")
         self.assertEqual(early.status_code, 400, early.text)
         self.assertIn("còn phải nộp 150.000 đồng", early.json()["error"]["message"])
