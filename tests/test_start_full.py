@@ -98,15 +98,15 @@ class TestStartFull(unittest.TestCase):
         self.assertIn(f"  Archive: http://localhost:{self.port}/Plone", text)
         self.assertIn(f"  Log in as admin / {PASSWORD}", text)
         self.assertIn("  Demo officers (same password): tiepnhan,", text)
-        engine = re.search(r"Search engine: Elasticsearch (http://127\.0\.0\.1:(\d+)) .*Redis redis://127\.0\.0\.1:(\d+)/0",
-                           text)
+        engine = re.search(
+            r"Search engine: Elasticsearch (http://127\.0\.0\.1:(\d+)) .*Redis redis://127\.0\.0\.1:(\d+)/0", text)
         self.assertIsNotNone(engine, text)
         es_port, redis_port = int(engine.group(2)), int(engine.group(3))
         health = requests.get(engine.group(1) + "/_cluster/health", timeout=10)
         self.assertIn(health.json()["status"], ("green", "yellow"), health.text)
 
         answer = requests.get(f"http://127.0.0.1:{self.port}/Plone/@archive-search",
-                              params={"SearchableText": "quyết định"}, auth=("admin", PASSWORD),
+                              params={"SearchableText": "quyết định", "portal_type": "LegalDocument"}, auth=("admin", PASSWORD),
                               headers={"Accept": "application/json"}, timeout=60)
         self.assertEqual(answer.status_code, 200, answer.text[:500])
         self.assertEqual(answer.json()["engine"], "elasticsearch")
@@ -114,8 +114,8 @@ class TestStartFull(unittest.TestCase):
 
         # The worker reaches the site on its PORT: an edit made now is found through it.
         item = answer.json()["items"][0]["@id"]
-        edited = requests.patch(item, json={"title": "Quyết định kiểm tra zqxstartfull"}, auth=("admin", PASSWORD),
-                                headers={"Accept": "application/json"}, timeout=60)
+        edited = requests.patch(item, json={"title": "Quyết định kiểm tra zqxstartfull"},
+                                auth=("admin", PASSWORD), headers={"Accept": "application/json"}, timeout=60)
         self.assertEqual(edited.status_code, 204, edited.text[:500])
         deadline, found = time.monotonic() + 60, 0
         while not found and time.monotonic() < deadline:
