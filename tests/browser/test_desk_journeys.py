@@ -19,7 +19,7 @@ from archive.testing import ARCHIVE_DEMO_FUNCTIONAL_TESTING
 from plone import api
 
 AGENCY = "000.00.12.H41"  # the demo officers' agency (Sở Xây dựng)
-OPEN = ("received", "processing", "supplement_requested")
+OPEN = ("received", "processing", "supplement_requested", "payment_requested")
 
 # English an officer must not meet on a Vietnamese page: Plone's chrome and our own defaults.
 ENGLISH = ("Log out", "Contents", "Edit", "Add new", "State:", "Actions", "Internal", "Private", "Published",

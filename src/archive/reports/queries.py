@@ -15,7 +15,7 @@ from archive.workflow.status import DOSSIER_STATE_CODES
 from plone import api
 
 # States in which the dossier's clock runs or is paused: it can still become late.
-ACTIVE_STATES = ("received", "processing", "supplement_requested")
+ACTIVE_STATES = ("received", "processing", "supplement_requested", "payment_requested")
 DONE_STATES = ("finished", "returned")
 CHANNEL_VALUES = ("desk", "online", "post")
 TIMELINESS_VALUES = ("early", "on_time", "late")
