@@ -49,6 +49,11 @@ def main():
     print(f"  Elasticsearch p50 / p95      {search['es_p50_ms']} / {search['es_p95_ms']} ms (target p95 <= 50)")
     print(f"  ... with facets, highlights  {search['es_full_p50_ms']} / {search['es_full_p95_ms']} ms")
     print(f"  ZCatalog p50 / p95           {search['catalog_p50_ms']} / {search['catalog_p95_ms']} ms")
+    print("Relevance: the relevance set (tests/search/relevance_set.py), real Elasticsearch ...", flush=True)
+    relevance = run_script(os.path.join(HERE, "bench_relevance.py"), "BENCH_RELEVANCE", {})
+    print(f"  queries                      {relevance['queries']}")
+    print(f"  precision at 5 / MRR         {relevance['p_at_5']} / {relevance['mrr']}")
+    print(f"  not all expected first       {len(relevance['misses'])}: {'; '.join(relevance['misses'])}")
     sys.path.insert(0, os.path.join(TOP, "src"))
     from archive.exchange import bench as exchange_bench
 
