@@ -75,3 +75,27 @@ class TestExchangeJourney(base.ExchangeSiteBase):
         assert "Trạng thái liên thông" in page.locator("#exchange-trail h2").inner_text()
         self.screenshot(page, "exchange-status-trail")
         assert violations == []
+
+    def test_officer_answers_a_received_document_from_the_inbox(self):
+        received = self.inbox(base.sign(self.b, base.edoc(OTHER_AGENCY, AGENCY)))
+        assert received.status_code == 201, received.text
+        uid = received.json()["uid"]
+        page = self.open_as(OFFICER)
+        violations = []
+        page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+        page.goto(self.site_url + "/incoming")
+        page.click("#contentview-exchange-inbox a")
+        card = page.locator(f"#received-{uid}")
+        assert OTHER_AGENCY in card.inner_text()
+        assert card.locator(".exchange-last-status").inner_text() == "01 Đã đến"
+        assert card.locator("a.exchange-evidence").count() == 1
+        self.screenshot(page, "exchange-inbox")
+        card.locator("button[value=refuse]").click()  # no reason given
+        assert page.locator("#exchange-inbox-error").inner_text() == "Từ chối tiếp nhận phải ghi rõ lý do."
+        card = page.locator(f"#received-{uid}")
+        card.locator("input[name=reason]").fill("Văn bản gửi sai thẩm quyền")
+        card.locator("button[value=refuse]").click()
+        page.wait_for_selector(".portalMessage")
+        assert page.locator(f"#received-{uid} .exchange-last-status").inner_text() == "02 Từ chối tiếp nhận"
+        assert [m["status_code"] for m in self.outbox()] == ["01", "02"]
+        assert violations == []

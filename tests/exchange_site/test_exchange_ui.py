@@ -4,9 +4,12 @@ the inbox answers received documents (a refusal needs a reason) and hands out th
 import re
 from datetime import datetime
 
+import transaction
 from archive.exchange import edxml
+from plone import api
 
 import test_exchange_site as base
+import translations  # noqa: F401 (compiles the .mo files first)
 from helpers import AGENCY
 from helpers import OTHER_AGENCY
 
@@ -18,6 +21,13 @@ def token(html):
 
 
 class TestExchangeUI(base.ExchangeSiteBase):
+
+    def setUp(self):
+        super().setUp()
+        api.portal.set_registry_record("plone.available_languages", ["vi", "en"])
+        api.portal.set_registry_record("plone.default_language", "vi")
+        api.portal.set_registry_record("plone.use_request_negotiation", True)
+        transaction.commit()
 
     def page(self, method, url, user, headers=None, **kwargs):
         return self.call(method, url, user, headers={"Accept": "text/html", **(headers or {})},
@@ -62,6 +72,8 @@ class TestExchangeUI(base.ExchangeSiteBase):
         self.assertRegex(trail, r'exchange-step-reached" data-code="01"')
         self.assertRegex(trail, r'exchange-step-pending" data-code="06"')
         self.assertIn("Thiếu chữ ký số của lãnh đạo", trail[trail.index("exchange-refused"):])
+        self.assertIn("Trạng thái liên thông", trail)  # in Vietnamese
+        self.assertIn("02 Từ chối tiếp nhận", trail)
 
     def test_send_form_refuses_who_may_not_send_and_sends_nothing(self):
         secret = self.form_token(self.doc_url + "/@@exchange-send-form", "exchange")
@@ -100,6 +112,7 @@ class TestExchangeUI(base.ExchangeSiteBase):
         page = self.page("GET", inbox_url, "exchange")
         self.assertEqual(page.status_code, 200, page.text[:300])
         self.assertIn(f'id="received-{uid}"', page.text)
+        self.assertEqual(page.text.count('class="card mb-3 exchange-received"'), 1)  # not its attachments
         secret = token(page.text)
         [arrived] = self.outbox()  # 01 arrived, sent on registration
         self.assertEqual(arrived["status_code"], "01")

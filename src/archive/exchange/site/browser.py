@@ -6,6 +6,7 @@ so the form and `@exchange-send` / `@exchange-status` check, sign, queue and aud
 import logging
 import os
 
+from Acquisition import aq_base
 from plone import api
 from plone.app.layout.viewlets.common import ViewletBase
 from plone.protect import CheckAuthenticator
@@ -19,6 +20,7 @@ from archive.content.unseen import can_see
 from archive.content.unseen import refuse_unseen
 from archive.exchange.site import api as services
 from archive.exchange.site import inbox
+from archive.exchange.site import messages
 from archive.exchange.site import store
 from archive.exchange.site.settings import get_settings
 from archive.i18n import _
@@ -138,8 +140,9 @@ def trail(item):
     answer = []
     for organ_id, entries in parties.items():
         codes = {e["status_code"]: e for e in entries if e.get("status_code")}
-        answer.append({"organ_id": organ_id, "entries": entries, "codes": codes,
-                       "refused": codes.get("02")})
+        known = messages.agency(organ_id)
+        answer.append({"organ_id": organ_id, "name": (known.title if known is not None else "") or organ_id,
+                       "entries": entries, "codes": codes, "refused": codes.get("02")})
     return answer
 
 
@@ -172,6 +175,11 @@ class ExchangeTrailViewlet(ViewletBase):
         return self.index() if self.parties else ""
 
 
+def _received(obj):
+    """Whether `obj` itself (not a parent it acquires from) was registered from the exchange."""
+    return getattr(aq_base(obj), "exchange_document_id", None) is not None
+
+
 class InboxPage(BrowserView):
     """@@exchange-inbox: documents received through the exchange, with accept / refuse / assign."""
 
@@ -190,7 +198,7 @@ class InboxPage(BrowserView):
         form = self.request.form
         action = form.get("action")
         item = inbox.find(form.get("uid", "")) if isinstance(form.get("uid"), str) else None
-        if item is None or not can_see(item) or getattr(item, "exchange_document_id", None) is None:
+        if item is None or not can_see(item) or not _received(item):
             raise NotFound("no such received document")
         self.error_uid = item.UID()
         if action not in ACTIONS:
@@ -231,11 +239,10 @@ class InboxPage(BrowserView):
             return []
         catalog = getToolByName(self.context, "portal_catalog")
         rows = []
-        for brain in catalog(path="/".join(folder.getPhysicalPath()), sort_on="created", sort_order="descending"):
-            if brain.getPath() == "/".join(folder.getPhysicalPath()):
-                continue
+        for brain in catalog(path={"query": "/".join(folder.getPhysicalPath()), "depth": 1},
+                             sort_on="created", sort_order="descending"):
             obj = brain.getObject()
-            if getattr(obj, "exchange_document_id", None) is None:
+            if not _received(obj):
                 continue
             answered = [e["status_code"] for e in store.history(obj)
                         if e.get("direction") == "sent" and e.get("status_code")]
