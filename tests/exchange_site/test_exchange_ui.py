@@ -43,7 +43,8 @@ class TestExchangeUI(base.ExchangeSiteBase):
         self.assertEqual(form.status_code, 200, form.text[:300])
         self.assertIn(f'value="{OTHER_AGENCY}"', form.text)
         self.assertNotIn(f'value="{AGENCY}"', form.text)  # not to itself
-        self.assertNotIn("onclick=", form.text)
+        self.assertIsNone(re.search(r"\son[a-z]+=", form.text))  # no inline event handlers (CSP)
+        self.assertIn("default-src 'self'", form.headers.get("Content-Security-Policy", ""))
         secret = token(form.text)
         review = self.page("POST", self.doc_url + "/@@exchange-send-form", "exchange",
                            data={"to:list": OTHER_AGENCY, "form.buttons.review": "1", "_authenticator": secret})
