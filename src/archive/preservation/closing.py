@@ -9,6 +9,7 @@ dead broker or a crashed worker delays a package, it never loses one.
 import logging
 import time
 import uuid
+from itertools import islice
 
 from BTrees.OOBTree import OOBTree
 from plone import api
@@ -67,7 +68,7 @@ def close_pending(limit=20, site=None):
     done = []
     if not entries:
         return done
-    for uid, entry in list(entries.items())[:limit]:
+    for uid, entry in list(islice(entries.items(), limit)):  # not the whole outbox each time
         obj = api.content.get(UID=uid)
         if obj is None:
             logger.warning("Closing: %s (%s) no longer exists", uid, entry["path"])
