@@ -33,6 +33,7 @@ def _legal(number, title, issued, status="in_force", text=""):
 
 
 XD, KH, TN = "so-xay-dung", "so-ke-hoach-dau-tu", "so-tai-nguyen-moi-truong"
+PHAN_CAP = "Quyết định ban hành quy định phân cấp cấp giấy phép xây dựng trên địa bàn tỉnh"
 
 CORPUS = {
     # Dossiers: people, addresses, procedures.
@@ -77,7 +78,8 @@ CORPUS = {
                           "huyện Nghi Lộc", "Thu hồi đất thực hiện dự án đường ven biển", 2022,
                           "Phương án bồi thường, hỗ trợ, tái định cư."),
     # Results.
-    "r_gpxd": _result("GPXD-2024-0123", XD, "1.009972", "Giấy phép xây dựng số 123/GPXD cho ông Nguyễn Văn An", 2024),
+    "r_gpxd": _result("GPXD-2024-0123", XD, "1.009972", "Giấy phép xây dựng số 123/GPXD cho ông Nguyễn Văn An",
+                      2024),
     "r_hkd": _result("HKD-2024-0200", KH, "1.001234",
                      "Giấy chứng nhận đăng ký hộ kinh doanh – Trần Thị Bình", 2024),
     "r_gcn": _result("GCN-2024-0310", TN, "1.003456",
@@ -91,10 +93,8 @@ CORPUS = {
     "r_chuyen": _result("QD-2023-0151", TN, "1.003456",
                         "Quyết định cho phép chuyển mục đích sử dụng đất – Lê Văn Lợi", 2023),
     # Legal documents: citations, the same title in force and replaced.
-    "l_qd04": _legal("04/2025/QĐ-UBND", "Quyết định ban hành quy định phân cấp cấp giấy phép xây dựng trên địa bàn tỉnh",
-                     "2025-02-10"),
-    "l_qd21": _legal("21/2019/QĐ-UBND", "Quyết định ban hành quy định phân cấp cấp giấy phép xây dựng trên địa bàn tỉnh",
-                     "2019-05-02", status="wholly_expired"),
+    "l_qd04": _legal("04/2025/QĐ-UBND", PHAN_CAP, "2025-02-10"),
+    "l_qd21": _legal("21/2019/QĐ-UBND", PHAN_CAP, "2019-05-02", status="wholly_expired"),
     "l_qd15": _legal("15/2024/QĐ-UBND", "Quyết định quy định hạn mức giao đất ở tại nông thôn",
                      "2024-07-01"),
     "l_qd30": _legal("30/2020/QĐ-UBND", "Quyết định quy định hạn mức giao đất ở tại nông thôn",
