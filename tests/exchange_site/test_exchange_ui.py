@@ -1,11 +1,16 @@
 """The exchange officer's pages over real HTTP: the send form goes through @exchange-send's code,
 refuses who may not send (sending nothing), the status trail shows each recipient's answers, and
 the inbox answers received documents (a refusal needs a reason) and hands out the signed evidence."""
+import os
 import re
+import tempfile
 from datetime import datetime
 
 import transaction
 from archive.exchange import edxml
+from archive.exchange.axis_server import BackgroundServer
+from archive.exchange.axis_server import register_agency
+from archive.exchange.axis_server import set_locked
 from plone import api
 
 import test_exchange_site as base
@@ -75,6 +80,24 @@ class TestExchangeUI(base.ExchangeSiteBase):
         self.assertIn("Thiếu chữ ký số của lãnh đạo", trail[trail.index("exchange-refused"):])
         self.assertIn("Trạng thái liên thông", trail)  # in Vietnamese
         self.assertIn("02 Từ chối tiếp nhận", trail)
+
+    def test_recipients_are_the_partners_the_axis_lists(self):
+        db = os.path.join(tempfile.mkdtemp(dir=self.keys), "axis.sqlite")
+        for organ_id in (AGENCY, OTHER_AGENCY):
+            register_agency(db, organ_id, f"system-{organ_id}", f"secret-{organ_id}", name=organ_id)
+        axis = BackgroundServer(db)
+        self.addCleanup(axis.close)
+        self.addCleanup(base._unset, ("ARCHIVE_AXIS_URL", "ARCHIVE_AXIS_SYSTEM_ID", "ARCHIVE_AXIS_SECRET"))
+        os.environ.update(ARCHIVE_AXIS_URL=axis.url, ARCHIVE_AXIS_SYSTEM_ID=f"system-{AGENCY}",
+                          ARCHIVE_AXIS_SECRET=f"secret-{AGENCY}")
+        url = self.doc_url + "/@@exchange-send-form"
+        self.assertIn(f'value="{OTHER_AGENCY}"', self.page("GET", url, "exchange").text)
+        set_locked(db, OTHER_AGENCY)  # the axis no longer delivers to it
+        locked = self.page("GET", url, "exchange").text
+        self.assertNotIn(f'value="{OTHER_AGENCY}"', locked)
+        self.assertIn('id="exchange-no-recipient"', locked)
+        axis.close()  # the axis away: the site's partner list serves
+        self.assertIn(f'value="{OTHER_AGENCY}"', self.page("GET", url, "exchange").text)
 
     def test_send_form_refuses_who_may_not_send_and_sends_nothing(self):
         secret = self.form_token(self.doc_url + "/@@exchange-send-form", "exchange")
