@@ -36,6 +36,12 @@ CODE_LABELS = {
     "05": _("exchange_code_05", default="05 Being processed"),
     "06": _("exchange_code_06", default="06 Finished"),
 }
+BUSINESS_LABELS = {
+    "new": _("exchange_business_new", default="New document"),
+    "revocation": _("exchange_business_revocation", default="Revocation"),
+    "update": _("exchange_business_update", default="Update"),
+    "replacement": _("exchange_business_replacement", default="Replacement"),
+}
 ACTIONS = {"accept": "03", "refuse": "02", "assign": "04"}
 ASSIGNEE_MAX = 100
 
@@ -228,6 +234,9 @@ class InboxPage(BrowserView):
         self.request.response.redirect(f"{self.context.absolute_url()}/@@exchange-inbox")
         return True
 
+    def business(self, name):
+        return _t(self.request, BUSINESS_LABELS[name]) if name in BUSINESS_LABELS else name
+
     def fail(self, message):
         self.error = _t(self.request, message)
         self.request.response.setStatus(400)
@@ -255,7 +264,7 @@ class InboxPage(BrowserView):
                 "status": _t(self.request, CODE_LABELS[last]) if last in CODE_LABELS else last,
                 "may_answer": bool(api.user.has_permission("archive: Send documents", obj=obj)),
                 "evidence": [{"url": f"{obj.absolute_url()}/@@exchange-evidence-file?n={n}",
-                              "label": f"{p.get('business', '')} {p.get('received', '')}".strip(),
+                              "label": f"{self.business(p.get('business', ''))} {p.get('received', '')}".strip(),
                               "sha256": p.get("sha256", "")} for n, p in enumerate(log)],
             })
         return rows
