@@ -375,38 +375,3 @@ class TestClientErrors(HttpSecurityTestCase):
             self.assertIn(response.status_code, (200, 400), (user, response.text[-2000:]))
             if response.status_code == 400:
                 self.assertIn("tabular_view", response.text)
-
-
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-RECORD_VIOLATIONS = ("window.__csp = []; document.addEventListener('securitypolicyviolation', "
-                     "e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI + ' ' + e.sourceFile));")
-
-
-class TestPolicyInABrowser(HttpSecurityTestCase):
-    def test_classic_pages_run_under_the_policy(self):
-        """Debian's chromium (make system-deps) loads the officers' pages under the policy: every
-        page carries it and nothing Plone's classic UI does (scripts, styles, patterns) is blocked."""
-        from playwright.sync_api import sync_playwright
-
-        dossier_path = self.intake()["@id"].replace(self.url, "")
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True)
-            try:
-                context = browser.new_context()
-                context.add_init_script(RECORD_VIOLATIONS)
-                page = context.new_page()
-                page.goto(self.url + "/login")
-                page.fill("#__ac_name", "reception")
-                page.fill("#__ac_password", PASSWORD)
-                page.click("#login-form button[type=submit], #login-form input[type=submit]")
-                page.wait_for_load_state("load")
-                for path in ("", f"/dossiers/{AGENCY}/folder_contents", dossier_path, dossier_path + "/edit",
-                             "/@@archive-search?SearchableText=Nguyen"):
-                    response = page.goto(self.url + path)
-                    page.wait_for_load_state("networkidle")
-                    self.assertEqual(response.status, 200, path)
-                    self.assertIn("default-src 'self'", response.headers.get("content-security-policy", ""), path)
-                    self.assertEqual(page.evaluate("window.__csp"), [], path)
-            finally:
-                browser.close()
