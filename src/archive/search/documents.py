@@ -13,6 +13,9 @@ from zope.component import getSiteManager
 from zope.component import queryMultiAdapter
 from zope.interface import providedBy
 
+from archive.content.legal import effect_status
+from archive.content.result_link import DOSSIERS
+from archive.content.result_link import agency_of
 from archive.search.mapping import build_document
 from archive.search.text import cached_file_text
 from archive.search.text import has_file_text
@@ -30,6 +33,42 @@ def _year(obj):
         if value is not None:
             return value.year
     return obj.created().year()
+
+
+def _issued(obj):
+    """The day an item was issued or received (a legal document's issue date), ISO 8601."""
+    for name in ("issue_date", "received"):
+        value = getattr(aq_base(obj), name, None)
+        if value is not None:
+            return value.isoformat()
+    return None
+
+
+def _effect_status(obj):
+    """A legal document's effect status (in force, expired, ...); None for other items."""
+    if obj.portal_type != "LegalDocument":
+        return None
+    return effect_status(obj)
+
+
+def _agency(obj):
+    """The item's own agency code, else that of the agency shard it is filed in (a result)."""
+    return getattr(aq_base(obj), "agency_code", None) or agency_of(obj)
+
+
+def _procedure(obj, catalog, agency):
+    """The item's own procedure code, else (a result) that of the dossier it belongs to, found
+    by its code in the same agency's shard (the catalog's column: no object loaded)."""
+    base = aq_base(obj)
+    own = getattr(base, "procedure_code", None)
+    code = getattr(base, "dossier_code", None)
+    if own or obj.portal_type != "Result" or not code or not agency:
+        return own
+    shard = "/".join(catalog.getPhysicalPath()[:-1] + (DOSSIERS, agency))
+    for brain in catalog.unrestrictedSearchResults(portal_type="Dossier", dossier_code=code,
+                                                   path={"query": shard, "depth": 1}):
+        return brain.procedure_code or None
+    return None
 
 
 def _dt(value):
@@ -67,10 +106,11 @@ def object_values(obj, catalog, files=True):
     codes = [getattr(base, "number_notation", None)]
     effective = obj.effective() if hasattr(obj, "effective") else None
     expires = obj.expires() if hasattr(obj, "expires") else None
+    agency = _agency(obj)
     return {
         "portal_type": obj.portal_type,
-        "agency": getattr(obj, "agency_code", None),
-        "procedure": getattr(obj, "procedure_code", None),
+        "agency": agency,
+        "procedure": _procedure(obj, catalog, agency),
         "year": _year(obj),
         "created": obj.created().ISO8601(),
         "modified": obj.modified().ISO8601(),
@@ -82,6 +122,8 @@ def object_values(obj, catalog, files=True):
         "dossier_code": getattr(base, "dossier_code", None),
         "result_code": getattr(base, "result_code", None),
         "legal_codes": [code for code in codes if code],
+        "issued": _issued(obj),
+        "effect_status": _effect_status(obj),
     }
 
 
