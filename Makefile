@@ -44,6 +44,7 @@ system-deps:
 	command -v zbarimg >/dev/null || need="$$need zbar-tools"; \
 	test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || need="$$need fonts-dejavu-core"; \
 	command -v chromium >/dev/null || need="$$need chromium"; \
+	command -v msgfmt >/dev/null || need="$$need gettext"; \
 	if [ -n "$$need" ]; then \
 	  echo "Installing Debian packages:$$need"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$need >/dev/null; \
