@@ -74,13 +74,16 @@ STRICT_TIER = EXACT_TIER
 # Relaxed matches: one word of the query may carry a typo (in the title or description: one
 # edit, two from seven letters on, none below three letters), or a query of four words or
 # more (a Vietnamese word is one syllable: three are often one name) may miss one word.
-# Typos are looked for in queries of up to MAX_TOLERANT_WORDS words (one clause per word).
+# Up to MAX_ONE_TYPO_WORDS words, only one word may carry a typo (one clause per word);
+# longer queries may have a typo in any word (one clause in all: fast on long queries).
 RELAXED_MIN_WORDS = 4
 MIN_FUZZY_LENGTH = 3
-MAX_TOLERANT_WORDS = 8
+MAX_ONE_TYPO_WORDS = 4
+RELAXED_SCORE = 0.01
 FUZZINESS = "AUTO:3,7"
 FUZZY_FIELDS = ("title", "description")
-MAX_EXPANSIONS = 20
+MAX_EXPANSIONS = 10
+FUZZY_PREFIX = 1
 # An item whose own number is cited ranks above everything else.
 CITATION_TIER = 10 * PHRASE_TIER
 # Standing: a legal document in force gets IN_FORCE_BONUS (above one expired, replaced or
@@ -214,23 +217,29 @@ def _word_clause(word, fuzzy=False):
         return {"multi_match": {"query": word, "fields": _folded_fields(), "operator": "and"}}
     return {"dis_max": {"queries": [
         {"multi_match": {"query": word, "fields": [f"{name}_folded^{TEXT_BOOSTS[name]}" for name in FUZZY_FIELDS],
-                         "operator": "and", "fuzziness": FUZZINESS, "prefix_length": 1,
+                         "operator": "and", "fuzziness": FUZZINESS, "prefix_length": FUZZY_PREFIX,
                          "max_expansions": MAX_EXPANSIONS}},
         {"match": {"text_folded": {"query": word, "operator": "and", "boost": TEXT_BOOSTS["text"]}}},
     ]}}
 
 
 def relaxed_clause(words):
-    """Items with every word but one typo (one word matched fuzzily, the others as they are),
-    or, for RELAXED_MIN_WORDS words or more, every word but one. None when neither applies."""
+    """Items with every word but one typo (one word matched fuzzily, the others as they are;
+    see MAX_ONE_TYPO_WORDS), or, for RELAXED_MIN_WORDS words or more, every word but one.
+    None when neither applies."""
     exact = [_word_clause(word) for word in words]
     ways = []
-    if len(words) <= MAX_TOLERANT_WORDS:
+    if len(words) <= MAX_ONE_TYPO_WORDS:
         for position, word in enumerate(words):
             if len(word) < MIN_FUZZY_LENGTH:
                 continue
             others = exact[:position] + exact[position + 1:]
             ways.append({"bool": {"must": [_word_clause(word, fuzzy=True), *others]}})
+    else:
+        # Longer queries: every word, each as typed or with a typo (one clause per word,
+        # not one per word and pair); so many words found together are rarely noise.
+        ways.append({"bool": {"must": [_word_clause(word, fuzzy=len(word) >= MIN_FUZZY_LENGTH)
+                                       for word in words]}})
     if len(words) >= RELAXED_MIN_WORDS:
         ways.append({"bool": {"should": exact, "minimum_should_match": len(words) - 1}})
     if not ways:
@@ -266,16 +275,19 @@ def text_query(searchable_text, citations=()):
             "boost": PHRASE_TIER}})
     strict = {"multi_match": {"query": folded, "fields": _folded_fields(), "type": "cross_fields",
                               "operator": "and"}}
-    matches = [strict, {"constant_score": {"filter": strict, "boost": STRICT_TIER}}]
+    matches = [strict]
     relaxed = relaxed_clause(folded.split())
     if relaxed:
-        matches.append(relaxed)
+        # Found, not scored (scoring its clauses for every match tripled the time of a query
+        # most items match); the exact words of the ranking clauses score it in the window.
+        matches.append({"constant_score": {"filter": relaxed, "boost": RELAXED_SCORE}})
     if citations:
         matches.append(citation_clause(citations))
     return {
         "bool": {
             "must": [{"bool": {"should": matches, "minimum_should_match": 1}}],
             "should": [
+                {"constant_score": {"filter": strict, "boost": STRICT_TIER}},
                 {
                     "constant_score": {
                         "filter": {
