@@ -211,16 +211,13 @@ def active_filters(now="now/m"):
 
 def _word_clause(word, fuzzy=False):
     """One folded word in any text field; with ``fuzzy``, in the title or description with one
-    typo allowed (two in long words), or as written in the text (attachments are long: no
-    fuzzy expansion there)."""
+    typo allowed (two in long words): attachments' text is long, no fuzzy expansion there."""
     if not fuzzy:
-        return {"multi_match": {"query": word, "fields": _folded_fields(), "operator": "and"}}
-    return {"dis_max": {"queries": [
-        {"multi_match": {"query": word, "fields": [f"{name}_folded^{TEXT_BOOSTS[name]}" for name in FUZZY_FIELDS],
-                         "operator": "and", "fuzziness": FUZZINESS, "prefix_length": FUZZY_PREFIX,
-                         "max_expansions": MAX_EXPANSIONS}},
-        {"match": {"text_folded": {"query": word, "operator": "and", "boost": TEXT_BOOSTS["text"]}}},
-    ]}}
+        return {"multi_match": {"query": word, "fields": [f"{name}_folded" for name in TEXT_BOOSTS],
+                                "operator": "and"}}
+    fields = [f"{name}_folded" for name in FUZZY_FIELDS]
+    return {"multi_match": {"query": word, "fields": fields, "operator": "and", "fuzziness": FUZZINESS,
+                            "prefix_length": FUZZY_PREFIX, "max_expansions": MAX_EXPANSIONS}}
 
 
 def relaxed_clause(words):
