@@ -176,7 +176,8 @@ def create_dossiers(portal, rng, count=300):
     dossiers = []
     results = []
     for number in range(count):
-        state = states[number % len(states)]
+        # Shifted every round of procedures, so that each procedure (and agency) has dossiers in every state.
+        state = states[(number + number // len(PROCEDURES)) % len(states)]
         index = number % len(PROCEDURES)
         while "request_payment" in STATE_PATHS[state] and not PROCEDURES[index][5]:
             index = (index + 1) % len(PROCEDURES)  # a fee is requested only where the procedure has one
