@@ -193,6 +193,19 @@ class Slip(FPDF):
         return bytes(self.output())
 
 
+def _procedure_title(dossier, procedure):
+    """The procedure's title, or the dossier's procedure code where the procedure is not found."""
+    return procedure.title if procedure is not None else dossier.procedure_code
+
+
+def _dossier_slip(title, dossier, agency_name, centre_name):
+    """A portrait slip with the agency header and a heading naming the dossier's code."""
+    pdf = Slip()
+    pdf.header_block(agency_name, centre_name)
+    pdf.heading(title, f"Mã hồ sơ: {dossier.dossier_code}")
+    return pdf
+
+
 def _applicant(pdf, dossier):
     pdf.para(f"Tiếp nhận hồ sơ của: {dossier.applicant_name}")
     pdf.para(f"Địa chỉ: {dossier.applicant_address or '…'}")
@@ -204,12 +217,10 @@ def _applicant(pdf, dossier):
 
 def receipt(dossier, procedure, components, agency_name, centre_name, status_url):
     """Form 01: receipt and appointment slip, with the QR code of the public status page."""
-    pdf = Slip()
-    pdf.header_block(agency_name, centre_name)
-    pdf.heading("GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ", f"Mã hồ sơ: {dossier.dossier_code}")
+    pdf = _dossier_slip("GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ", dossier, agency_name, centre_name)
     pdf.para(f"Bộ phận tiếp nhận và trả kết quả: {centre_name}")
     _applicant(pdf, dossier)
-    pdf.para(f"Nội dung yêu cầu giải quyết: {procedure.title if procedure is not None else dossier.procedure_code}")
+    pdf.para(f"Nội dung yêu cầu giải quyết: {_procedure_title(dossier, procedure)}")
     pdf.para("1. Thành phần hồ sơ nộp gồm:")
     rows = [(number, c["title"], KIND_NAMES.get(c["kind"], c["kind"] or ""), "01")
             for number, c in enumerate(components, start=1)]
@@ -234,11 +245,9 @@ def receipt(dossier, procedure, components, agency_name, centre_name, status_url
 
 def supplement(dossier, procedure, request, agency_name, centre_name):
     """Form 02: request to supplement and complete the dossier (its latest request)."""
-    pdf = Slip()
-    pdf.header_block(agency_name, centre_name)
-    pdf.heading("PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ", f"Mã hồ sơ: {dossier.dossier_code}")
+    pdf = _dossier_slip("PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ", dossier, agency_name, centre_name)
     pdf.para(f"Hồ sơ của: {dossier.applicant_name}")
-    pdf.para(f"Nội dung yêu cầu giải quyết: {procedure.title if procedure is not None else dossier.procedure_code}")
+    pdf.para(f"Nội dung yêu cầu giải quyết: {_procedure_title(dossier, procedure)}")
     pdf.para(f"Ngày yêu cầu bổ sung: {_date(request.get('requested'))}")
     pdf.para("Yêu cầu bổ sung, hoàn thiện hồ sơ gồm những nội dung sau:")
     for number, item in enumerate(request.get("missing") or [], start=1):
@@ -253,11 +262,9 @@ def supplement(dossier, procedure, request, agency_name, centre_name):
 
 def refusal(dossier, procedure, reason, agency_name, centre_name):
     """Form 03: refusal to receive and process the dossier."""
-    pdf = Slip()
-    pdf.header_block(agency_name, centre_name)
-    pdf.heading("PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ", f"Mã hồ sơ: {dossier.dossier_code}")
+    pdf = _dossier_slip("PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ", dossier, agency_name, centre_name)
     pdf.para(f"{centre_name} tiếp nhận hồ sơ của: {dossier.applicant_name}")
-    pdf.para(f"Nội dung yêu cầu giải quyết: {procedure.title if procedure is not None else dossier.procedure_code}")
+    pdf.para(f"Nội dung yêu cầu giải quyết: {_procedure_title(dossier, procedure)}")
     pdf.para("Sau khi xem xét, đối chiếu, cơ quan, đơn vị từ chối tiếp nhận, giải quyết hồ sơ với lý do sau:")
     pdf.para(reason or "…", bold=True)
     pdf.para("Xin thông báo để ông/bà được biết và thực hiện.")
@@ -267,12 +274,10 @@ def refusal(dossier, procedure, reason, agency_name, centre_name):
 
 def extension(dossier, procedure, entry, agency_name, centre_name):
     """Form 04: apology and new appointment date, for an extension of the processing time."""
-    pdf = Slip()
-    pdf.header_block(agency_name, centre_name)
-    pdf.heading("PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ", f"Mã hồ sơ: {dossier.dossier_code}")
+    pdf = _dossier_slip("PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ", dossier, agency_name, centre_name)
     pdf.para(f"Kính gửi: {dossier.applicant_name}")
     pdf.para(f"Ngày {_date(dossier.received, False)[5:]}, {centre_name} tiếp nhận hồ sơ đề nghị giải quyết thủ tục "
-             f"{procedure.title if procedure is not None else dossier.procedure_code}.")
+             f"{_procedure_title(dossier, procedure)}.")
     pdf.para(f"Thời gian hẹn trả kết quả giải quyết hồ sơ: {_date(entry.get('previous_due'))}.")
     pdf.para("Tuy nhiên, đến nay cơ quan chưa trả kết quả giải quyết hồ sơ cho ông/bà.")
     pdf.para(f"Lý do: {entry.get('reason')}")
@@ -285,12 +290,10 @@ def extension(dossier, procedure, entry, agency_name, centre_name):
 
 def stopped(dossier, procedure, reason, agency_name, centre_name):
     """Form 05: notice that processing of the dossier has stopped."""
-    pdf = Slip()
-    pdf.header_block(agency_name, centre_name)
-    pdf.heading("THÔNG BÁO VỀ VIỆC DỪNG XỬ LÝ HỒ SƠ", f"Mã hồ sơ: {dossier.dossier_code}")
+    pdf = _dossier_slip("THÔNG BÁO VỀ VIỆC DỪNG XỬ LÝ HỒ SƠ", dossier, agency_name, centre_name)
     pdf.para(f"Kính gửi: {dossier.applicant_name}")
     pdf.para(f"Cơ quan, đơn vị dừng xử lý hồ sơ đề nghị giải quyết thủ tục "
-             f"{procedure.title if procedure is not None else dossier.procedure_code}, nhận {_date(dossier.received)}.")
+             f"{_procedure_title(dossier, procedure)}, nhận {_date(dossier.received)}.")
     pdf.para(f"Lý do: {reason or '…'}", bold=True)
     pdf.para("Xin thông báo để ông/bà được biết.")
     pdf.signatures("", "THỦ TRƯỞNG CƠ QUAN")
@@ -301,11 +304,9 @@ def control(dossier, procedure, steps, agency_name, centre_name):
     """Form 06: processing control slip, one row per hand-over (from the workflow history).
 
     `steps` holds dicts with time, actor, action, state and comment."""
-    pdf = Slip()
-    pdf.header_block(agency_name, centre_name)
-    pdf.heading("PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ", f"Mã hồ sơ: {dossier.dossier_code}")
+    pdf = _dossier_slip("PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ", dossier, agency_name, centre_name)
     pdf.para(f"Cơ quan, đơn vị giải quyết: {agency_name}")
-    pdf.para(f"Tên thủ tục: {procedure.title if procedure is not None else dossier.procedure_code}")
+    pdf.para(f"Tên thủ tục: {_procedure_title(dossier, procedure)}")
     pdf.para(f"Người nộp: {dossier.applicant_name}")
     pdf.para(f"Thời gian nhận hồ sơ: {_date(dossier.received)}")
     pdf.para(f"Thời gian hẹn trả kết quả: {_date(dossier.due)}")
@@ -335,11 +336,9 @@ def register(rows, agency_name, centre_name, start, end):
 def payment_notice(dossier, procedure, fee, payments, account, qr_payload, agency_name, centre_name):
     """The fee notice of a dossier: what is due, what was paid (receipt numbers), and the VietQR
     bank-transfer code for what remains (when the centre's account is configured)."""
-    pdf = Slip()
-    pdf.header_block(agency_name, centre_name)
-    pdf.heading("THÔNG BÁO PHÍ, LỆ PHÍ VÀ BIÊN LAI THU", f"Mã hồ sơ: {dossier.dossier_code}")
+    pdf = _dossier_slip("THÔNG BÁO PHÍ, LỆ PHÍ VÀ BIÊN LAI THU", dossier, agency_name, centre_name)
     pdf.para(f"Người nộp: {dossier.applicant_name}")
-    pdf.para(f"Thủ tục: {procedure.title if procedure is not None else dossier.procedure_code}")
+    pdf.para(f"Thủ tục: {_procedure_title(dossier, procedure)}")
     paid = sum(p["amount"] for p in payments)
     pdf.para(f"Phí, lệ phí phải nộp: {_money(fee)}", bold=True)
     rows = [(p["receipt_number"], _date(p["time"]), PAYMENT_METHODS.get(p["method"], p["method"]), _money(p["amount"]))
