@@ -1,5 +1,6 @@
 """Small builders shared by the tests: an agency with officers, a procedure, a legal document;
 a base for tests that call the real WSGI app over HTTP."""
+import re
 import unittest
 from datetime import date
 
@@ -111,3 +112,24 @@ class RestTestCase(unittest.TestCase):
     def count(self, portal_type):
         transaction.begin()  # see what the server committed
         return len(api.portal.get_tool("portal_catalog").unrestrictedSearchResults(portal_type=portal_type))
+
+
+def speak_vietnamese():
+    """Let the site answer in Vietnamese by default, or in English where a request's Accept-Language asks."""
+    api.portal.set_registry_record("plone.available_languages", ["vi", "en"])
+    api.portal.set_registry_record("plone.default_language", "vi")
+    api.portal.set_registry_record("plone.use_request_negotiation", True)
+
+
+def browser_session(user, language="vi"):
+    """A requests session for HTML pages, logged in as `user` of OFFICERS and asking for `language`."""
+    session = requests.Session()
+    session.auth = (user, PASSWORD)
+    session.headers["Accept-Language"] = language
+    return session
+
+
+def authenticator(html):
+    """The CSRF token (`_authenticator`) of the form in the page, or None where it has none."""
+    found = re.search(r'name="_authenticator" value="([^"]+)"', html)
+    return found.group(1) if found else None

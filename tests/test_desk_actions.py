@@ -3,7 +3,6 @@ where the law wants one), a supplement request ticks the missing components, and
 history on the dossier page shows for specialists, auditors and archivists too."""
 import re
 
-import requests
 import transaction
 from archive.content.intake import receive_dossier
 from archive.pdf import simple_pdf
@@ -11,9 +10,11 @@ from plone import api
 
 import translations  # noqa: F401 (compiles the .mo files first)
 from helpers import AGENCY
+from helpers import authenticator
+from helpers import browser_session
 from helpers import dossier_fields
-from helpers import PASSWORD
 from helpers import RestTestCase
+from helpers import speak_vietnamese
 
 REQUIRED = ["Đơn đề nghị cấp phép", "Bản vẽ thiết kế", "Giấy tờ về quyền sử dụng đất"]
 
@@ -21,9 +22,7 @@ REQUIRED = ["Đơn đề nghị cấp phép", "Bản vẽ thiết kế", "Giấy
 class TestTransitionForms(RestTestCase):
     def setUp(self):
         super().setUp()
-        api.portal.set_registry_record("plone.available_languages", ["vi", "en"])
-        api.portal.set_registry_record("plone.default_language", "vi")
-        api.portal.set_registry_record("plone.use_request_negotiation", True)
+        speak_vietnamese()
         with api.env.adopt_roles(["Manager"]):
             self.portal.procedures["1.009972"].required_components = REQUIRED
         with api.env.adopt_user(username="reception"):
@@ -36,15 +35,11 @@ class TestTransitionForms(RestTestCase):
         self.page = f"{self.url}/dossiers/{AGENCY}/{self.dossier.getId()}"
 
     def session(self, user):
-        session = requests.Session()
-        session.auth = (user, PASSWORD)
-        session.headers["Accept-Language"] = "vi"
-        return session
+        return browser_session(user)
 
     def open_form(self, session, transition):
         form = session.get(f"{self.page}/@@dossier-transition", params={"transition": transition}, timeout=30)
-        token = re.search(r'name="_authenticator" value="([^"]+)"', form.text)
-        return form, token.group(1) if token else None
+        return form, authenticator(form.text)
 
     def fresh(self):
         transaction.begin()
@@ -119,7 +114,7 @@ class TestTransitionForms(RestTestCase):
         specialist = self.session("specialist")
         self.assertIn('id="action-extend"', specialist.get(self.page, timeout=30).text)
         form = specialist.get(f"{self.page}/@@dossier-extend", timeout=30)
-        token = re.search(r'name="_authenticator" value="([^"]+)"', form.text).group(1)
+        token = authenticator(form.text)
         before = self.fresh().due
         no_reason = specialist.post(f"{self.page}/@@dossier-extend", timeout=30, data={
             "form.submitted": "1", "_authenticator": token, "new_due": "2099-01-05", "reason": ""})

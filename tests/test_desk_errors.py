@@ -4,7 +4,6 @@ import logging
 
 import requests
 import transaction
-from plone import api
 
 import translations  # noqa: F401 (compiles the .mo files first)
 from helpers import AGENCY
@@ -12,6 +11,7 @@ from helpers import dossier_fields
 from helpers import OTHER_AGENCY
 from helpers import PASSWORD
 from helpers import RestTestCase
+from helpers import speak_vietnamese
 
 
 class Records(logging.Handler):
@@ -26,9 +26,7 @@ class Records(logging.Handler):
 class TestValidationErrors(RestTestCase):
     def setUp(self):
         super().setUp()
-        api.portal.set_registry_record("plone.available_languages", ["vi", "en"])
-        api.portal.set_registry_record("plone.default_language", "vi")
-        api.portal.set_registry_record("plone.use_request_negotiation", True)
+        speak_vietnamese()
         transaction.commit()
         self.log = Records()
         logging.getLogger().addHandler(self.log)

@@ -1,16 +1,14 @@
 """A procedure with a fee puts the dossier in the portal's status 6 (financial obligation
 requested) until the payments recorded at the desk cover the fee; a procedure without one
 never offers the step, and confirming too early says in Vietnamese how much is still due."""
-import re
-
-import requests
 import transaction
 from plone import api
 
 import translations  # noqa: F401 (compiles the .mo files first)
 from helpers import AGENCY
+from helpers import authenticator
+from helpers import browser_session
 from helpers import dossier_fields
-from helpers import PASSWORD
 from helpers import PROCEDURE
 from test_desk_guards import VietnameseRestTestCase
 
@@ -37,14 +35,11 @@ class TestFeeState(VietnameseRestTestCase):
         return {t["@id"].rsplit("/", 1)[-1] for t in found}
 
     def browser(self, user):
-        session = requests.Session()
-        session.auth = (user, PASSWORD)
-        session.headers["Accept-Language"] = "vi"
-        return session
+        return browser_session(user)
 
     def pay(self, session, amount):
         form = session.get(f"{self.page}/@@dossier-payment", timeout=30)
-        token = re.search(r'name="_authenticator" value="([^"]+)"', form.text).group(1)
+        token = authenticator(form.text)
         return session.post(f"{self.page}/@@dossier-payment", timeout=30, allow_redirects=False, data={
             "form.submitted": "1", "_authenticator": token, "method": "cash", "amount": str(amount)})
 
@@ -80,7 +75,7 @@ class TestFeeState(VietnameseRestTestCase):
         self.assertIn('id="payment-confirm"', reception.get(f"{self.page}/@@dossier-payment", timeout=30).text)
         confirm = reception.get(rest.headers["Location"], timeout=30)
         self.assertIn("Xác nhận đã nộp phí, lệ phí", confirm.text)
-        token = re.search(r'name="_authenticator" value="([^"]+)"', confirm.text).group(1)
+        token = authenticator(confirm.text)
         done = reception.post(f"{self.page}/@@dossier-transition", timeout=30, allow_redirects=False, data={
             "transition": "confirm_payment", "form.submitted": "1", "_authenticator": token, "comment": ""})
         self.assertEqual(done.status_code, 302, done.text[:500])

@@ -2,9 +2,7 @@
 remains with a VietQR transfer code (read back by zbarimg, its CRC checked by the standard
 library's CRC-CCITT), and bad input is refused naming the field."""
 import binascii
-import re
 
-import requests
 import transaction
 from archive.content.intake import receive_dossier
 from archive.fees import vietqr
@@ -12,8 +10,9 @@ from plone import api
 
 import translations  # noqa: F401 (compiles the .mo files first)
 from helpers import AGENCY
+from helpers import authenticator
+from helpers import browser_session
 from helpers import dossier_fields
-from helpers import PASSWORD
 from helpers import RestTestCase
 from test_desk_slips import pdf_text
 from test_desk_slips import qr_codes
@@ -58,10 +57,7 @@ class TestFees(RestTestCase):
         self.page = f"{self.url}/dossiers/{AGENCY}/{self.dossier.getId()}"
 
     def session(self, user):
-        session = requests.Session()
-        session.auth = (user, PASSWORD)
-        session.headers["Accept-Language"] = "vi"
-        return session
+        return browser_session(user)
 
     def test_payment_receipt_and_vietqr_notice(self):
         self.assertEqual(self.session("specialist").get(f"{self.page}/@@dossier-payment", timeout=30).status_code, 404)
@@ -69,7 +65,7 @@ class TestFees(RestTestCase):
         self.assertIn('id="action-payment"', reception.get(self.page, timeout=30).text)
         form = reception.get(f"{self.page}/@@dossier-payment", timeout=30)
         self.assertIn("150.000 đồng", form.text)
-        token = re.search(r'name="_authenticator" value="([^"]+)"', form.text).group(1)
+        token = authenticator(form.text)
 
         bad = reception.post(f"{self.page}/@@dossier-payment", timeout=30, data={
             "form.submitted": "1", "_authenticator": token, "method": "cash", "amount": "-5"})

@@ -2,7 +2,6 @@
 result, and the law's reasons are given; each refusal says in Vietnamese what is missing."""
 import requests
 import transaction
-from plone import api
 from plone.app.testing import SITE_OWNER_NAME
 from plone.app.testing import SITE_OWNER_PASSWORD
 
@@ -11,6 +10,7 @@ from helpers import AGENCY
 from helpers import dossier_fields
 from helpers import PASSWORD
 from helpers import RestTestCase
+from helpers import speak_vietnamese
 
 RESULT = {"@type": "Result", "number_notation": "12/GP-SXD", "result_type": "Giấy phép xây dựng",
           "signer": "Lê Văn Lãnh", "issue_date": "2026-05-10",
@@ -22,9 +22,7 @@ class VietnameseRestTestCase(RestTestCase):
 
     def setUp(self):
         super().setUp()
-        api.portal.set_registry_record("plone.available_languages", ["vi", "en"])
-        api.portal.set_registry_record("plone.default_language", "vi")
-        api.portal.set_registry_record("plone.use_request_negotiation", True)
+        speak_vietnamese()
         transaction.commit()
 
     def call(self, method, path, user=None, **kwargs):

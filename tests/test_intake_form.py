@@ -1,9 +1,6 @@
 """The intake form (@@intake) over HTTP: a dossier with two uploaded components stored whole,
 another agency's procedure, a missing field or a too-big file refused with nothing stored,
 and the form's JSON helpers answering for the officer's own agency only."""
-import re
-
-import requests
 import transaction
 from archive.content.intake import receive_dossier
 from archive.pdf import simple_pdf
@@ -11,11 +8,13 @@ from plone import api
 
 import translations  # noqa: F401 (compiles the .mo files first)
 from helpers import AGENCY
+from helpers import authenticator
+from helpers import browser_session
 from helpers import dossier_fields
 from helpers import OTHER_AGENCY
-from helpers import PASSWORD
 from helpers import PROCEDURE
 from helpers import RestTestCase
+from helpers import speak_vietnamese
 
 REQUIRED = ["Đơn đề nghị cấp phép", "Bản vẽ thiết kế"]
 
@@ -23,9 +22,7 @@ REQUIRED = ["Đơn đề nghị cấp phép", "Bản vẽ thiết kế"]
 class TestIntakeForm(RestTestCase):
     def setUp(self):
         super().setUp()
-        api.portal.set_registry_record("plone.available_languages", ["vi", "en"])
-        api.portal.set_registry_record("plone.default_language", "vi")
-        api.portal.set_registry_record("plone.use_request_negotiation", True)
+        speak_vietnamese()
         with api.env.adopt_roles(["Manager"]):
             procedure = self.portal.procedures[PROCEDURE]
             procedure.required_components = REQUIRED
@@ -34,15 +31,12 @@ class TestIntakeForm(RestTestCase):
         self.shard = f"{self.url}/dossiers/{AGENCY}"
 
     def session(self, user="reception"):
-        session = requests.Session()
-        session.auth = (user, PASSWORD)
-        session.headers["Accept-Language"] = "vi"
-        return session
+        return browser_session(user)
 
     def token(self, session):
         page = session.get(f"{self.shard}/@@intake", timeout=30)
         self.assertEqual(page.status_code, 200, page.text[:300])
-        return page, re.search(r'name="_authenticator" value="([^"]+)"', page.text).group(1)
+        return page, authenticator(page.text)
 
     def post(self, session, token, files=None, **overrides):
         data = {"form.submitted": "1", "_authenticator": token, "procedure_code": PROCEDURE,

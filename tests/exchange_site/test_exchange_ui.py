@@ -11,27 +11,26 @@ from archive.exchange import edxml
 from archive.exchange.axis_server import BackgroundServer
 from archive.exchange.axis_server import register_agency
 from archive.exchange.axis_server import set_locked
-from plone import api
 
 import test_exchange_site as base
 import translations  # noqa: F401 (compiles the .mo files first)
 from helpers import AGENCY
+from helpers import authenticator
 from helpers import OTHER_AGENCY
+from helpers import speak_vietnamese
 
 
 def token(html):
-    found = re.search(r'name="_authenticator" value="([^"]+)"', html)
+    found = authenticator(html)
     assert found, html[:500]
-    return found.group(1)
+    return found
 
 
 class TestExchangeUI(base.ExchangeSiteBase):
 
     def setUp(self):
         super().setUp()
-        api.portal.set_registry_record("plone.available_languages", ["vi", "en"])
-        api.portal.set_registry_record("plone.default_language", "vi")
-        api.portal.set_registry_record("plone.use_request_negotiation", True)
+        speak_vietnamese()
         transaction.commit()
 
     def page(self, method, url, user, headers=None, **kwargs):
