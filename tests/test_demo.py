@@ -44,6 +44,16 @@ class TestDemoData(unittest.TestCase):
             self.assertEqual(len(component.sha256), 64)
             self.assertTrue(component.file.data.startswith(b"%PDF"))
 
+    def test_closed_items_have_archival_packages(self):
+        from archive.preservation import store
+
+        packages = store.all_packages()
+        self.assertEqual(len(packages), 12)
+        states = {b.UID: b.review_state for b in self.catalog.unrestrictedSearchResults(
+            UID=[record.uid for record in packages])}
+        self.assertEqual(set(states.values()) - {"returned", "published"}, set())
+        self.assertEqual(len(states), 12)
+
     def test_supplement_pause_recorded(self):
         brain = self.catalog.unrestrictedSearchResults(portal_type="Dossier", review_state="supplement_requested")[0]
         dossier = brain._unrestrictedGetObject()

@@ -16,6 +16,7 @@ from archive.content.intake import receive_dossier
 from archive.content.results import create_result
 from archive.pdf import simple_pdf
 from archive.security import agency_group_id
+from archive.preservation import closing
 from archive.retention.demo import create_retention_demo
 from plone import api
 from plone.app.textfield.value import RichTextValue
@@ -98,6 +99,9 @@ LEGAL_SUBJECTS = (
     "Quy định hạn mức giao đất ở tại nông thôn, đô thị trên địa bàn tỉnh Nghệ An",
     "Ban hành Quy chế quản lý văn bản điện tử và lưu trữ hồ sơ điện tử",
 )
+# Closed items given their AIP while the demo loads (the rest wait for a worker).
+DEMO_PACKAGES = 12
+
 SIGNERS = ("Lê Hồng Vinh", "Nguyễn Văn Đệ", "Bùi Thanh An", "Hoàng Phú Hiền", "Võ Trọng Hải")
 
 
@@ -278,5 +282,8 @@ def load_demo_data(context):
     create_procedures(portal)
     dossiers = create_dossiers(portal, rng)
     create_legal_documents(portal, rng)
+    # A first batch of the closed items gets its AIP now, so the archivist's pages show packages
+    # without a worker; the rest wait in the closing outbox for one (make start-full runs it).
+    closed = closing.close_pending(limit=DEMO_PACKAGES)
     create_retention_demo(portal)
-    logger.info("Demo data loaded: %d dossiers", len(dossiers))
+    logger.info("Demo data loaded: %d dossiers, %d archival packages", len(dossiers), len(closed))
