@@ -1,5 +1,8 @@
-"""Content for the preservation tests: a dossier with files, a legal document with an attachment."""
+"""Content for the preservation tests: a dossier with files, a legal document with an attachment,
+and packages rewritten with a damage."""
+import io
 import os
+import zipfile
 from datetime import date
 
 from archive.content.intake import receive_dossier
@@ -35,3 +38,17 @@ def publish(portal, doc):
     for user, transition in (("drafter", "submit"), ("reviewer", "approve"), ("approver", "publish")):
         with api.env.adopt_user(username=user):
             workflow.doActionFor(doc, transition)
+
+
+def rewrite_zip(data, change, extra=None):
+    """A copy of a ZIP with ``change(name, bytes) -> bytes or None (dropped)`` applied to each member,
+    and the member ``extra`` (name, bytes) added where given."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            content = change(info.filename, source.read(info))
+            if content is not None:
+                target.writestr(info.filename, content)
+        if extra:
+            target.writestr(*extra)
+    return out.getvalue()

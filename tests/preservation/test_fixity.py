@@ -1,8 +1,5 @@
 """Fixity: a clean check records a successful PREMIS event; a changed byte, a missing or an
 unrecorded file raises the alert (journal, mail to the archivists, mark on the item)."""
-import io
-import zipfile
-
 from archive.audit.journal import journal
 from archive.preservation import fixity
 from archive.preservation import store
@@ -10,24 +7,17 @@ from archive.preservation.building import build_aip
 from helpers import ProvinceTestCase
 from plone import api
 from preservation_builders import make_dossier
+from preservation_builders import rewrite_zip
 from Products.CMFPlone.tests.utils import MockMailHost
 from Products.MailHost.interfaces import IMailHost
 
 
 def rewrite_blob(record, change):
+    """Rewrite the AIP's blob with ``change(name, bytes)``; ``change(None, None)`` gives a member to add."""
     with record.blob.open("r") as stream:
         data = stream.read()
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
-        for info in source.infolist():
-            content = change(info.filename, source.read(info))
-            if content is not None:
-                target.writestr(info.filename, content)
-        extra = change(None, None)
-        if extra:
-            target.writestr(*extra)
     with record.blob.open("w") as stream:
-        stream.write(out.getvalue())
+        stream.write(rewrite_zip(data, change, extra=change(None, None)))
 
 
 class TestFixity(ProvinceTestCase):

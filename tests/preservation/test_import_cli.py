@@ -16,20 +16,9 @@ from plone.app.testing import SITE_OWNER_NAME
 from plone.app.testing import SITE_OWNER_PASSWORD
 from judge import create_sip
 from preservation_builders import make_dossier
+from preservation_builders import rewrite_zip
 
 ARCHIVE = os.path.join(os.path.dirname(sys.executable), "archive")
-
-
-def rewrite(data, change, extra=None):
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
-        for info in source.infolist():
-            content = change(info.filename, source.read(info))
-            if content is not None:
-                target.writestr(info.filename, content)
-        if extra:
-            target.writestr(*extra)
-    return out.getvalue()
 
 
 class TestPackageCommands(RestTestCase):
@@ -99,18 +88,18 @@ class TestPackageCommands(RestTestCase):
         data = self.exported()
         data_file = next(n for n in zipfile.ZipFile(io.BytesIO(data)).namelist() if n.endswith("thanh-phan-1.pdf"))
         root = data_file.split("/")[0]
-        changed = rewrite(data, lambda n, b: b + b"x" if n == data_file else b)
+        changed = rewrite_zip(data, lambda n, b: b + b"x" if n == data_file else b)
         self.assertIn("representations/rep1/data/thanh-phan-1.pdf", self.refused(changed, "changed.zip"))
-        same_size = rewrite(data, lambda n, b: b[:-1] + bytes([b[-1] ^ 1]) if n == data_file else b)
+        same_size = rewrite_zip(data, lambda n, b: b[:-1] + bytes([b[-1] ^ 1]) if n == data_file else b)
         message = self.refused(same_size, "flipped.zip")
         self.assertIn("thanh-phan-1.pdf: wrong checksum", message)
-        without = rewrite(data, lambda n, b: None if n == data_file else b)
+        without = rewrite_zip(data, lambda n, b: None if n == data_file else b)
         message = self.refused(without, "without.zip")
         self.assertIn("thanh-phan-1.pdf: named in METS but missing from the package", message)
-        extra = rewrite(data, lambda n, b: b, extra=(f"{root}/representations/rep1/data/extra.txt", b"extra"))
+        extra = rewrite_zip(data, lambda n, b: b, extra=(f"{root}/representations/rep1/data/extra.txt", b"extra"))
         message = self.refused(extra, "extra.zip")
         self.assertIn("representations/rep1/data/extra.txt: in the package but missing from METS", message)
-        no_objid = rewrite(data, lambda n, b: b.replace(f' OBJID="{root}"'.encode(), b"", 1)
+        no_objid = rewrite_zip(data, lambda n, b: b.replace(f' OBJID="{root}"'.encode(), b"", 1)
                            if n == f"{root}/METS.xml" else b)
         self.assertIn("OBJID", self.refused(no_objid, "no-objid.zip"))
         self.assertIn("not a ZIP", self.refused(b"PK nothing", "broken.zip"))

@@ -10,18 +10,8 @@ from plone import api
 from helpers import ProvinceTestCase
 from preservation_builders import make_dossier
 from preservation_builders import make_legal_document
+from preservation_builders import rewrite_zip
 from judge import validate
-
-
-def rewrite(data, change):
-    """A copy of a ZIP with ``change(name, bytes) -> bytes or None (dropped)`` applied."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
-        for info in source.infolist():
-            content = change(info.filename, source.read(info))
-            if content is not None:
-                target.writestr(info.filename, content)
-    return out.getvalue()
 
 
 class TestPackagesAreValid(ProvinceTestCase):
@@ -63,11 +53,11 @@ class TestPackagesAreValid(ProvinceTestCase):
                          {"message digest calculation", "validation", "ingestion"})
 
         data_file = next(n for n in names if n.endswith("thanh-phan-2.pdf"))
-        changed = rewrite(data, lambda n, b: (b[:-1] + bytes([b[-1] ^ 1])) if n == data_file else b)
+        changed = rewrite_zip(data, lambda n, b: (b[:-1] + bytes([b[-1] ^ 1])) if n == data_file else b)
         self.assertEqual(self.judge(changed, "changed.zip").result, "INVALID")
-        missing = rewrite(data, lambda n, b: None if n == data_file else b)
+        missing = rewrite_zip(data, lambda n, b: None if n == data_file else b)
         self.assertEqual(self.judge(missing, "missing.zip").result, "INVALID")
-        no_objid = rewrite(data, lambda n, b: b.replace(f' OBJID="{root}"'.encode(), b"", 1)
+        no_objid = rewrite_zip(data, lambda n, b: b.replace(f' OBJID="{root}"'.encode(), b"", 1)
                            if n == f"{root}/METS.xml" else b)
         self.assertNotIn(f'OBJID="{root}"'.encode(), zipfile.ZipFile(io.BytesIO(no_objid)).read(f"{root}/METS.xml"))
         self.assertEqual(self.judge(no_objid, "no-objid.zip").result, "INVALID")
