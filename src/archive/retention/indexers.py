@@ -24,23 +24,24 @@ def in_its_site(func):
     return wrapper
 
 
+def _indexed(value, name):
+    """The value for the index `name`; where it is None, AttributeError, so the catalog keeps none."""
+    if value is None:
+        raise AttributeError(name)
+    return value
+
+
 @indexer(IArchivalRecord)
 @in_its_site
 def disposal_date(obj):
     """First day the item may be destroyed; not indexed while open or when permanent."""
-    found = metadata.disposal_date(obj)
-    if found is None:
-        raise AttributeError("disposal_date")
-    return found
+    return _indexed(metadata.disposal_date(obj), "disposal_date")
 
 
 @indexer(IArchivalRecord)
 @in_its_site
 def archival_closed(obj):
-    closed = metadata.retention_and_closing(obj)[1]
-    if closed is None:
-        raise AttributeError("archival_closed")
-    return closed
+    return _indexed(metadata.retention_and_closing(obj)[1], "archival_closed")
 
 
 @indexer(IArchivalRecord)
