@@ -31,7 +31,8 @@ def _format(value):
     return clock.to_local_naive(value).strftime(DATE)
 
 
-def _size(num_bytes):
+def human_size(num_bytes):
+    """A byte count as B, KB, MB or GB, for people."""
     for unit in ("B", "KB", "MB", "GB"):
         if num_bytes < 1024 or unit == "GB":
             return f"{num_bytes:.0f} {unit}" if unit == "B" else f"{num_bytes:.1f} {unit}"
@@ -85,7 +86,7 @@ class DossierView(BrowserView):
                 "kind": self._t(kinds.get(component.kind, component.kind or "")),
                 "digitised": bool(component.digitised),
                 "filename": getattr(named_file, "filename", ""),
-                "size": _size(named_file.getSize()) if named_file is not None else "",
+                "size": human_size(named_file.getSize()) if named_file is not None else "",
                 "sha256": component.sha256 or "",
                 "url": component.absolute_url(),
                 "download": f"{component.absolute_url()}/@@download/file",

@@ -5,22 +5,16 @@ from datetime import date
 from Products.Five.browser import BrowserView
 
 from archive.audit.journal import journal
+from archive.browser.dossier import human_size
 from archive.preservation import closing
 from archive.preservation import fixity
 from archive.preservation import store
 
 
-def _size(value):
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-
-
 class ArchivalPackageView(BrowserView):
     """@@archival-package on an item: its stored packages, their files and events."""
 
-    human_size = staticmethod(_size)
+    human_size = staticmethod(human_size)
 
     def packages(self):
         return [record.plain() for record in store.packages_of(self.context.UID())]
@@ -32,7 +26,7 @@ class ArchivalPackageView(BrowserView):
 class PackagesOverview(BrowserView):
     """@@archive-packages: every stored package, damaged first, and what waits for closing."""
 
-    human_size = staticmethod(_size)
+    human_size = staticmethod(human_size)
 
     def packages(self):
         records = sorted(store.all_packages(), key=lambda r: r.created, reverse=True)
@@ -84,7 +78,7 @@ class TransferList(BrowserView):
             details = entry["details"]
             rows.append({"time": entry["time"][:19].replace("T", " "), "actor": entry["actor"], "path": entry["path"],
                          "package": details.get("package"), "sha256": details.get("sha256"),
-                         "files": details.get("files"), "size": _size(details.get("size") or 0)})
+                         "files": details.get("files"), "size": human_size(details.get("size") or 0)})
         return rows
 
     def __call__(self):
