@@ -1,5 +1,6 @@
 """Small builders shared by the tests: an agency with officers, a procedure, a legal document;
 a base for tests that call the real WSGI app over HTTP."""
+import os
 import re
 import unittest
 from datetime import date
@@ -133,3 +134,13 @@ def authenticator(html):
     """The CSRF token (`_authenticator`) of the form in the page, or None where it has none."""
     found = re.search(r'name="_authenticator" value="([^"]+)"', html)
     return found.group(1) if found else None
+
+
+def add_demo_officers(officers, agency=AGENCY):
+    """Give each (user id, group) of `officers` an account with the demo password the browser tests
+    log in with (ARCHIVE_DEMO_PASSWORD), in that group of `agency`."""
+    for user_id, group in officers:
+        if api.user.get(username=user_id) is None:
+            api.user.create(email=f"{user_id}@example.org", username=user_id,
+                            password=os.environ["ARCHIVE_DEMO_PASSWORD"])
+        api.group.add_user(groupname=agency_group_id(agency, group), username=user_id)

@@ -9,15 +9,15 @@ from datetime import datetime
 import pytest
 import transaction
 from archive.exchange import edxml
-from archive.security import agency_group_id
-from plone import api
 
 TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(TESTS, "exchange_site"))
 sys.path.insert(0, TESTS)
 import test_exchange_site as base  # noqa: E402
+from helpers import add_demo_officers  # noqa: E402
 from helpers import AGENCY  # noqa: E402
 from helpers import OTHER_AGENCY  # noqa: E402
+from helpers import speak_vietnamese  # noqa: E402
 
 OFFICER = "lienthong"
 
@@ -37,13 +37,8 @@ class TestExchangeJourney(base.ExchangeSiteBase):
 
     def setUp(self):
         super().setUp()
-        api.portal.set_registry_record("plone.available_languages", ["vi", "en"])
-        api.portal.set_registry_record("plone.default_language", "vi")
-        api.portal.set_registry_record("plone.use_request_negotiation", True)
-        if api.user.get(username=OFFICER) is None:
-            api.user.create(email=f"{OFFICER}@example.org", username=OFFICER,
-                            password=os.environ["ARCHIVE_DEMO_PASSWORD"])
-        api.group.add_user(groupname=agency_group_id(AGENCY, "exchange"), username=OFFICER)
+        speak_vietnamese()
+        add_demo_officers(((OFFICER, "exchange"),))
         transaction.commit()
 
     def test_officer_sends_a_published_document_and_sees_the_trail(self):

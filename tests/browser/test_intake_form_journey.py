@@ -9,11 +9,11 @@ import unittest
 import pytest
 import transaction
 from archive.pdf import simple_pdf
-from archive.security import agency_group_id
 from archive.testing import ARCHIVE_FUNCTIONAL_TESTING
 from plone import api
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from helpers import add_demo_officers  # noqa: E402
 from helpers import AGENCY  # noqa: E402
 from helpers import build_province  # noqa: E402
 from helpers import PROCEDURE  # noqa: E402
@@ -32,11 +32,7 @@ class TestIntakeJourney(unittest.TestCase):
         api.portal.set_registry_record("plone.available_languages", ["vi", "en"])
         api.portal.set_registry_record("plone.default_language", "vi")
         # The demo's reception officer and specialist, with the password the browser fixture logs in with.
-        for user_id, group in (("tiepnhan", "reception"), ("chuyenvien", "specialists")):
-            if api.user.get(username=user_id) is None:
-                api.user.create(email=f"{user_id}@example.org", username=user_id,
-                                password=os.environ["ARCHIVE_DEMO_PASSWORD"])
-            api.group.add_user(groupname=agency_group_id(AGENCY, group), username=user_id)
+        add_demo_officers((("tiepnhan", "reception"), ("chuyenvien", "specialists")))
         with api.env.adopt_roles(["Manager"]):
             procedure = self.portal.procedures[PROCEDURE]
             procedure.required_components = REQUIRED

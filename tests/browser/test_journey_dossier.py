@@ -19,15 +19,16 @@ import transaction
 from archive.content import clock
 from archive.content.results import create_result
 from archive.pdf import simple_pdf
-from archive.security import agency_group_id
 from archive.testing import ARCHIVE_FUNCTIONAL_TESTING
 from plone import api
 from plone.namedfile.file import NamedBlobFile
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from helpers import add_demo_officers  # noqa: E402
 from helpers import AGENCY  # noqa: E402
 from helpers import build_province  # noqa: E402
 from helpers import PROCEDURE  # noqa: E402
+from helpers import speak_vietnamese  # noqa: E402
 from test_desk_slips import pdf_text  # noqa: E402
 from test_desk_slips import qr_codes  # noqa: E402
 
@@ -41,15 +42,9 @@ class TestDossierJourney(unittest.TestCase):
     def setUp(self):
         self.portal = self.layer["portal"]
         build_province(self.portal, commit=False)
-        api.portal.set_registry_record("plone.available_languages", ["vi", "en"])
-        api.portal.set_registry_record("plone.default_language", "vi")
-        api.portal.set_registry_record("plone.use_request_negotiation", True)
+        speak_vietnamese()
         # The officers of the demo, with the demo password the browser fixture logs in with.
-        for user_id, group in (("tiepnhan", "reception"), ("chuyenvien", "specialists"), ("lanhdao", "leaders")):
-            if api.user.get(username=user_id) is None:
-                api.user.create(email=f"{user_id}@example.org", username=user_id,
-                                password=os.environ["ARCHIVE_DEMO_PASSWORD"])
-            api.group.add_user(groupname=agency_group_id(AGENCY, group), username=user_id)
+        add_demo_officers((("tiepnhan", "reception"), ("chuyenvien", "specialists"), ("lanhdao", "leaders")))
         self.procedure = self.portal.procedures[PROCEDURE]
         with api.env.adopt_roles(["Manager"]):
             self.procedure.required_components = ["Đơn đề nghị", "Bản vẽ thiết kế", "Giấy tờ về quyền sử dụng đất"]
