@@ -8,13 +8,13 @@ from plone.base.interfaces import INonInstallable
 from plone.dexterity.utils import createContentInContainer
 from zope.interface import implementer
 
-# id, Vietnamese title, English title, public?
+# id, title (content, so shown as stored: in the officers' language), public?
 SECTIONS = (
-    ("agencies", "Cơ quan", "Agencies", True),
-    ("procedures", "Thủ tục hành chính", "Administrative procedures", True),
-    ("dossiers", "Hồ sơ thủ tục hành chính", "Dossiers", False),
-    ("results", "Kết quả giải quyết", "Results", False),
-    ("legal-documents", "Văn bản quy phạm pháp luật", "Legal documents", True),
+    ("agencies", "Cơ quan", True),
+    ("procedures", "Thủ tục hành chính", True),
+    ("dossiers", "Hồ sơ thủ tục hành chính", False),
+    ("results", "Kết quả giải quyết", False),
+    ("legal-documents", "Văn bản quy phạm pháp luật", True),
 )
 
 
@@ -25,12 +25,12 @@ class HiddenProfiles:
 
 
 def create_sections(portal):
-    for section_id, title_vi, title_en, public in SECTIONS:
+    for section_id, title, public in SECTIONS:
         if section_id in portal:
             continue
         # Sections are made by the add-on itself: ArchiveFolder is not addable at the root.
         section = createContentInContainer(
-            portal, "ArchiveFolder", checkConstraints=False, id=section_id, title=f"{title_vi} / {title_en}"
+            portal, "ArchiveFolder", checkConstraints=False, id=section_id, title=title
         )
         if public:
             api.content.transition(obj=section, transition="make_public")

@@ -67,7 +67,7 @@ def ensure_exchange_site(portal, organ_id):
     with api.env.adopt_roles(["Manager"]):
         if INBOX_ID not in portal.objectIds():
             createContentInContainer(portal, "ArchiveFolder", checkConstraints=False, id=INBOX_ID,
-                                     title="Văn bản đến / Incoming documents")
+                                     title="Văn bản đến")
             sequences.ensure_counters(portal[INBOX_ID])
         if organ_id:
             group = agency_group_id(organ_id, "exchange")
