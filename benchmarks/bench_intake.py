@@ -15,29 +15,15 @@ import resource
 import time
 
 import transaction
-from AccessControl.SecurityManagement import newSecurityManager
 from archive.content.intake import receive_dossier
 from archive.pdf import simple_pdf
 from plone import api
-from Products.CMFPlone.factory import addPloneSite
-from Testing.makerequest import makerequest
-from zope.component.hooks import setSite
-from zope.globalrequest import setRequest
+
+from bench_site import make_site
 
 N = int(os.environ.get("BENCH_N", "10000"))
 BATCH = 100
-app = makerequest(globals()["app"])
-setRequest(app.REQUEST)
-app.acl_users._doAddUser("bench", "bench-password", ["Manager"], [])
-newSecurityManager(None, app.acl_users.getUserById("bench").__of__(app.acl_users))
-site = addPloneSite(app, "bench", extension_ids=["plone.app.contenttypes:default", "archive:default"],
-                    setup_content=False, default_language="vi", portal_timezone="Asia/Ho_Chi_Minh")
-setSite(site)
-api.content.create(container=site.agencies, type="Agency", id="000.00.12.H41", title="Sở Xây dựng",
-                   agency_code="000.00.12.H41", level="department")
-api.content.create(container=site.procedures, type="Procedure", id="1.009972", procedure_code="1.009972",
-                   title="Cấp giấy phép xây dựng", sector="Xây dựng", agency_code="000.00.12.H41",
-                   processing_days=20.0, result_type="Giấy phép", online_level="partial")
+site = make_site(globals()["app"])
 stock = api.content.create(container=site, type="Folder", id="stock", title="Stock documents")
 transaction.commit()
 shard = site.dossiers["000.00.12.H41"]

@@ -13,33 +13,18 @@ import os
 import time
 
 import transaction
-from AccessControl.SecurityManagement import newSecurityManager
 from archive.content.intake import receive_dossier
 from archive.preservation import fixity
 from archive.preservation import store
 from archive.preservation.building import build_aip
 from archive.preservation.building import sip_bytes
-from plone import api
-from Products.CMFPlone.factory import addPloneSite
-from Testing.makerequest import makerequest
-from zope.component.hooks import setSite
-from zope.globalrequest import setRequest
+
+from bench_site import make_site
 
 FILES, FILE_SIZE = 10, 200 * 1024
 PACKAGES_N = int(os.environ.get("BENCH_PACKAGES_N", "100"))
 FIXITY_MB = int(os.environ.get("BENCH_FIXITY_MB", "1024"))
-app = makerequest(globals()["app"])
-setRequest(app.REQUEST)
-app.acl_users._doAddUser("bench", "bench-password", ["Manager"], [])
-newSecurityManager(None, app.acl_users.getUserById("bench").__of__(app.acl_users))
-site = addPloneSite(app, "bench", extension_ids=["plone.app.contenttypes:default", "archive:default"],
-                    setup_content=False, default_language="vi", portal_timezone="Asia/Ho_Chi_Minh")
-setSite(site)
-api.content.create(container=site.agencies, type="Agency", id="000.00.12.H41", title="Sở Xây dựng",
-                   agency_code="000.00.12.H41", level="department")
-api.content.create(container=site.procedures, type="Procedure", id="1.009972", procedure_code="1.009972",
-                   title="Cấp giấy phép xây dựng", sector="Xây dựng", agency_code="000.00.12.H41",
-                   processing_days=20.0, result_type="Giấy phép", online_level="partial")
+site = make_site(globals()["app"])
 transaction.commit()
 shard = site.dossiers["000.00.12.H41"]
 

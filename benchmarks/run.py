@@ -16,7 +16,10 @@ def zope_run(script, env=None):
         etc = write_instance(home)
         result = subprocess.run(
             [os.path.join(TOP, ".venv", "bin", "zconsole"), "run", os.path.join(etc, "zope.conf"), script],
-            capture_output=True, text=True, env={**os.environ, **(env or {})},
+            capture_output=True, text=True,
+            # zconsole runs the script without its folder on sys.path: bench_site.py is found here.
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [HERE, os.environ.get("PYTHONPATH")])),
+                 **(env or {})},
         )
         for line in result.stdout.splitlines():
             if line.startswith("BENCH_"):
