@@ -208,3 +208,12 @@ class TestCatalogFallback(unittest.TestCase):
             self.es.start()
         again = self.archive_search("leader", "Bích").json()
         self.assertEqual(([item["@id"] for item in again["items"]], again["degraded"]), ([self.urls["bich"]], False))
+
+    def test_the_search_page_names_facets_and_hits_as_officers_do(self):
+        page = requests.get(self.url + "/@@archive-search", params={"SearchableText": "Bích"},
+                            auth=("leader", PASSWORD), timeout=60)
+        self.assertEqual(page.status_code, 200)
+        self.assertIn("Sở Xây dựng (000.00.12.H41)", page.text)  # the agency facet, by name
+        self.assertIn("Cấp giấy phép xây dựng (1.009972)", page.text)  # the procedure facet
+        self.assertIn(">Received<", page.text)  # the state by its workflow title, not its id
+        self.assertNotIn(">received<", page.text)

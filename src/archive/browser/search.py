@@ -3,12 +3,18 @@ import html
 import json
 from urllib.parse import urlencode
 
+from plone import api
+from plone.memoize.view import memoize
 from Products.CMFPlone.browser.search import AjaxSearch as PloneAjaxSearch
 from Products.Five.browser import BrowserView
 from zope.i18n import translate
 
+from archive.content import lookup
 from archive.i18n import _
 from archive.search import service
+
+# Types whose workflow states the search shows.
+SEARCHED_TYPES = ("Dossier", "Result", "LegalDocument")
 
 FACET_TITLES = {
     "portal_type": _("facet_type", default="Type"),
@@ -53,10 +59,31 @@ class SearchPage(BrowserView):
                     query.pop(field, None)
                 else:
                     query[field] = value
-                entries.append((value, bucket["count"], f"{self.context.absolute_url()}/@@archive-search?{urlencode(query)}", selected))
+                url = f"{self.context.absolute_url()}/@@archive-search?{urlencode(query)}"
+                entries.append((self.label(field, value), bucket["count"], url, selected))
             if entries:
                 result.append((FACET_TITLES.get(field, field), entries))
         return result
+
+    @memoize
+    def label(self, field, value):
+        """A facet value as officers name it: the type's and the state's titles in the page's
+        language, the agency's and the procedure's names with their codes."""
+        if field == "portal_type":
+            fti = api.portal.get_tool("portal_types").getTypeInfo(value)
+            if fti is not None:
+                return translate(fti.Title(), domain=fti.i18n_domain or "plone", context=self.request)
+        elif field == "review_state":
+            workflow = api.portal.get_tool("portal_workflow")
+            for portal_type in SEARCHED_TYPES:
+                title = workflow.getTitleForStateOnType(value, portal_type)
+                if title != value:
+                    return translate(title, domain="plone", context=self.request)
+        elif field in ("agency", "procedure"):
+            record = (lookup.agency_by_code if field == "agency" else lookup.procedure_by_code)(value)
+            if record is not None:
+                return f"{record.Title()} ({value})"
+        return value
 
     def snippet(self, item):
         highlights = item.get("highlights") or {}
