@@ -107,7 +107,7 @@ def test_highlights_mark_matches_on_the_accented_text(archive_index):
     attachment = by_title["Hồ sơ số 15/2024"]["highlights"]
     assert "text" in attachment
     assert marked_words(attachment["text"][0]) == ["Quyết", "định", "cấp", "phép"]
-    assert "QĐ-UBND" in attachment["text"][0]  # accented context kept
+    assert "123/QĐ-UBND" in attachment["text"][0]  # accented context kept, a citation as written
 
     misspelt = by_title["Quyệt định cấp phép xây dựng công trình tạm"]["highlights"]["title"][0]
     assert marked_words(misspelt) == ["Quyệt", "định", "cấp", "phép"]

@@ -590,6 +590,13 @@ def build_query(
     return body
 
 
+def _snippets(highlight):
+    """Elasticsearch's html encoder also writes '/' as '&#x2F;', which HTML does not need:
+    every citation (04/2025/QĐ-UBND) reached JSON readers as entities. The rest stays escaped."""
+    return {field: [snippet.replace("&#x2F;", "/") for snippet in snippets]
+            for field, snippets in (highlight or {}).items()}
+
+
 def parse_response(response):
     """Turn a ``_search`` answer into a plain dict.
 
@@ -608,7 +615,7 @@ def parse_response(response):
             {
                 "uid": source.get("uid", hit.get("_id")),
                 "score": hit.get("_score"),
-                "highlights": dict(hit.get("highlight") or {}),
+                "highlights": _snippets(hit.get("highlight")),
                 "source": source,
             }
         )
