@@ -6,6 +6,7 @@ import threading
 import time
 import unittest
 import uuid
+from datetime import date
 
 import pytest
 import requests
@@ -217,3 +218,24 @@ class TestCatalogFallback(unittest.TestCase):
         self.assertIn("Cấp giấy phép xây dựng (1.009972)", page.text)  # the procedure facet
         self.assertIn(">Received<", page.text)  # the state by its workflow title, not its id
         self.assertNotIn(">received<", page.text)
+
+    def test_a_legal_documents_hit_shows_its_number_and_date(self):
+        with api.env.adopt_roles(["Manager"]):
+            doc = api.content.create(
+                container=self.portal["legal-documents"], type="LegalDocument", id="qd-04-2025",
+                title="Quyết định về bảng giá đất", number_notation="04/2025/QĐ-UBND",
+                document_type="provincial_committee_decision", issuing_body="Ủy ban nhân dân tỉnh",
+                signer="Lê Hồng Vinh", issue_date=date(2025, 3, 1), effective_from=date(2025, 3, 11))
+        self.assertTrue(doc.UID())
+        transaction.commit()
+        config = sync.Config(site=self.url, auth=(SITE_OWNER_NAME, SITE_OWNER_PASSWORD), es=self.es.url,
+                             prefix=self.prefix)
+        sync.reindex(config)
+        admin = (SITE_OWNER_NAME, SITE_OWNER_PASSWORD)  # the draft is the drafters' and the administrators'
+        answer = requests.get(self.url + "/@archive-search", params={"SearchableText": "bảng giá đất"}, auth=admin,
+                              headers={"Accept": "application/json"}, timeout=60).json()
+        self.assertEqual([(i["number_notation"], i["issued"][:10]) for i in answer["items"]],
+                         [("04/2025/QĐ-UBND", "2025-03-01")])
+        page = requests.get(self.url + "/@@archive-search", params={"SearchableText": "bảng giá đất"}, auth=admin,
+                            timeout=60)
+        self.assertIn("No. 04/2025/QĐ-UBND of 01/03/2025", page.text)

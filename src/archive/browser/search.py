@@ -85,6 +85,17 @@ class SearchPage(BrowserView):
                 return f"{record.Title()} ({value})"
         return value
 
+    def reference(self, item):
+        """'Số 04/2025/QĐ-UBND ngày 01/03/2025' for a hit with a number and an issue date."""
+        number, issued = item.get("number_notation"), (item.get("issued") or "")[:10]
+        if not number:
+            return ""
+        if len(issued) == 10:
+            day = f"{issued[8:10]}/{issued[5:7]}/{issued[:4]}"
+            return translate(_("hit_reference", default="No. ${number} of ${day}",
+                               mapping={"number": number, "day": day}), context=self.request)
+        return translate(_("hit_number", default="No. ${number}", mapping={"number": number}), context=self.request)
+
     def snippet(self, item):
         highlights = item.get("highlights") or {}
         for field in ("text", "text_folded", "title", "title_folded", "description"):

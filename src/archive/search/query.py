@@ -99,6 +99,7 @@ HIGHLIGHT_TAGS = ("<mark>", "</mark>")
 DEFAULT_SOURCE = (
     "uid", "path", "portal_type", "review_state", "title", "description", "agency", "procedure",
     "year", "created", "modified", "effective", "expires", "dossier_code", "result_code", "legal_codes",
+    "issued",
 )
 
 

@@ -60,6 +60,9 @@ def archive_search(site, form):
             "UID": hit["uid"],
             "title": source.get("title"),
             "review_state": source.get("review_state"),
+            # A document's number and notation (its first code) and the day it was issued or received.
+            "number_notation": (source.get("legal_codes") or [None])[0],
+            "issued": source.get("issued"),
             "score": hit["score"],
             "highlights": hit["highlights"],
         })
