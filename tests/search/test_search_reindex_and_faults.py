@@ -2,6 +2,7 @@
 and the site's answer then: 503, or the catalog's, marked degraded, where the site allows it."""
 
 import os
+import re
 import threading
 import time
 import unittest
@@ -239,3 +240,21 @@ class TestCatalogFallback(unittest.TestCase):
         page = requests.get(self.url + "/@@archive-search", params={"SearchableText": "bảng giá đất"}, auth=admin,
                             timeout=60)
         self.assertIn("No. 04/2025/QĐ-UBND of 01/03/2025", page.text)
+
+    def test_the_search_page_pages_through_the_hits(self):
+        def page(**params):
+            return requests.get(self.url + "/@@archive-search", params={"SearchableText": "Bích OR Lan", **params},
+                                auth=("leader", PASSWORD), timeout=60).text
+
+        first = page(b_size=1)
+        self.assertIn("Page 1 of 2", " ".join(first.split()))
+        self.assertNotIn('id="search-previous"', first)
+        following = re.search(r'<a[^>]*id="search-next"[^>]*>', first).group(0)
+        self.assertIn("b_start=1", following)
+        second = page(b_size=1, b_start=1)
+        self.assertIn("Page 2 of 2", " ".join(second.split()))
+        self.assertNotIn('id="search-next"', second)
+        hits = [url for url in self.urls.values() if f'href="{url}"' in first + second]
+        self.assertEqual(sorted(hits), sorted(self.urls.values()))  # each hit on one of the pages
+        self.assertNotIn('id="search-pager"', page())  # one page: no pager
+

@@ -12,6 +12,8 @@ from zope.i18n import translate
 from archive.content import lookup
 from archive.i18n import _
 from archive.search import service
+from archive.search.query import DEFAULT_B_SIZE
+from archive.search.query import MAX_B_SIZE
 
 # Types whose workflow states the search shows.
 SEARCHED_TYPES = ("Dossier", "Result", "LegalDocument")
@@ -64,6 +66,25 @@ class SearchPage(BrowserView):
             if entries:
                 result.append((FACET_TITLES.get(field, field), entries))
         return result
+
+    def pager(self):
+        """(page, pages, previous URL or None, next URL or None) over the answer's batches."""
+        form = {k: v for k, v in self.request.form.items() if k in service.PARAMS and v}
+        try:
+            start = max(int(form.get("b_start") or 0), 0)
+            size = min(max(int(form.get("b_size") or DEFAULT_B_SIZE), 1), MAX_B_SIZE)
+        except ValueError:  # the search itself has answered 400 naming the parameter
+            return None
+        total = self.search_answer["items_total"]
+        if total <= size:
+            return None
+
+        def url(at):
+            return f"{self.context.absolute_url()}/@@archive-search?{urlencode(dict(form, b_start=at, b_size=size))}"
+
+        previous = url(max(start - size, 0)) if start > 0 else None
+        following = url(start + size) if start + size < total else None
+        return start // size + 1, (total + size - 1) // size, previous, following
 
     @memoize
     def label(self, field, value):
