@@ -8,7 +8,6 @@ dossiers (default 10000), BENCH_CLOSING_FILES and BENCH_CLOSING_KB their compone
 """
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -22,6 +21,7 @@ FILE_KB = int(os.environ.get("BENCH_CLOSING_KB", "20"))
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from bench_search import setup_layers  # noqa: E402
+from bench_search import start_worker  # noqa: E402
 from bench_search import wait_for_log  # noqa: E402
 
 
@@ -92,14 +92,7 @@ def main():
     workdir = tempfile.mkdtemp()
     env = {**os.environ, "ARCHIVE_SITE_URL": site_url,
            "ARCHIVE_SERVICE_AUTH": f"{SITE_OWNER_NAME}:{SITE_OWNER_PASSWORD}"}
-    celery = os.path.join(os.path.dirname(sys.executable), "celery")
-    subprocess.run([celery, "-A", "archive.tasks.app", "purge", "-f"], env=env, cwd=workdir, check=True,
-                   capture_output=True)
-    log_path = os.path.join(workdir, "worker.log")
-    with open(log_path, "w") as log:
-        worker = subprocess.Popen([celery, "-A", "archive.tasks.app", "worker", "--pool=solo", "--loglevel=INFO",
-                                   "--without-gossip", "--without-mingle"], env=env, cwd=workdir,
-                                  stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    worker, log_path = start_worker(env, workdir)
     try:
         wait_for_log(log_path, "ready.", 120)
         from archive.tasks.app import app

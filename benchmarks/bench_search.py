@@ -72,6 +72,20 @@ def wait_for_log(path, text, timeout, failures=("Retry in", "raised")):
         raise SystemExit(f"no {text!r} from the worker after {timeout}s:\n{log.read()[-3000:]}")
 
 
+def start_worker(env, workdir):
+    """Purge the tasks the set-up queued, then start one solo Celery worker logging to
+    workdir/worker.log; returns (the worker's process, the log's path)."""
+    celery = os.path.join(os.path.dirname(sys.executable), "celery")
+    subprocess.run([celery, "-A", "archive.tasks.app", "purge", "-f"], env=env, cwd=workdir, check=True,
+                   capture_output=True)
+    log_path = os.path.join(workdir, "worker.log")
+    with open(log_path, "w") as log:
+        worker = subprocess.Popen([celery, "-A", "archive.tasks.app", "worker", "--pool=solo", "--loglevel=INFO",
+                                   "--without-gossip", "--without-mingle"], env=env, cwd=workdir,
+                                  stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    return worker, log_path
+
+
 def pending(site_url, auth):
     answer = requests.get(f"{site_url}/@search-outbox", params={"limit": 1}, auth=auth,
                           headers={"Accept": "application/json"}, timeout=60)
@@ -167,17 +181,11 @@ def main():
     workdir = tempfile.mkdtemp()
     env = {**os.environ, "ARCHIVE_SITE_URL": site_url, "ARCHIVE_SERVICE_AUTH": f"{SITE_OWNER_NAME}:{SITE_OWNER_PASSWORD}",
            "ARCHIVE_DRAIN_BATCH": str(DRAIN_BATCH)}
-    celery = os.path.join(os.path.dirname(sys.executable), "celery")
     auth = (SITE_OWNER_NAME, SITE_OWNER_PASSWORD)
     queued = pending(site_url, auth)
     es_warm_up = warm_elasticsearch(SearchClient(es.url, timeout=120), site_url, auth, min(WARM_UP, N)) if WARM_UP else 0.0
-    subprocess.run([celery, "-A", "archive.tasks.app", "purge", "-f"], env=env, cwd=workdir, check=True, capture_output=True)
-    log_path = os.path.join(workdir, "worker.log")
     start = time.perf_counter()
-    with open(log_path, "w") as log:
-        worker = subprocess.Popen([celery, "-A", "archive.tasks.app", "worker", "--pool=solo", "--loglevel=INFO",
-                                   "--without-gossip", "--without-mingle"], env=env, cwd=workdir,
-                                  stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    worker, log_path = start_worker(env, workdir)
     try:
         wait_for_log(log_path, "ready.", 120)
         worker_start = time.perf_counter() - start
